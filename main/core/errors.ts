@@ -1,0 +1,31 @@
+import type { ApiError, ErrorCode, Result } from '../../preload/contract/index.js';
+
+/** An error the core expects and can explain: it becomes `{ ok: false, error }` at the doors. */
+export class DocentError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DocentError';
+  }
+
+  toApiError(): ApiError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof DocentError) return error.toApiError();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message: `Something went wrong inside Docent: ${message}` };
+}
+
+/** Runs core work and returns the doors' result shape; unexpected errors become INTERNAL. */
+export async function toResult<T>(work: () => T | Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error: toApiError(error) };
+  }
+}

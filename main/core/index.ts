@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  methods,
+  type DocentApi,
+  type DocentEvents,
+  type IngestFileResult,
+  type MethodName,
+  type MethodOutput,
+  type Result,
+} from '../../preload/contract/index.js';
+import { DocentError, toResult } from './errors.js';
+import { EventHub } from './events.js';
+import { expandPaths } from './ingest/files.js';
+import { DEFAULT_INGEST_SETTINGS, Ingestor, type IngestSettings } from './ingest/pipeline.js';
+import { PdfWorkerPool } from './ingest/worker-pool.js';
+import { Library } from './library.js';
+import { normalize } from './store/vectors.js';
+import { DEFAULT_RETRIEVAL_SETTINGS, Retriever, type RetrievalSettings } from './retrieval/hybrid.js';
+
+export interface CoreOptions {
+  /** The library file. */
+  dbPath: string;
+  /** An embedding model GGUF; defaults to the one the library was built with. */
+  embeddingModelPath?: string | undefined;
+  /** PDF worker threads; defaults to the machine's parallelism. */
+  workerThreads?: number;
+  ingest?: Partial<IngestSettings>;
+  retrieval?: Partial<RetrievalSettings>;
+}
+
+export interface Core extends DocentApi, DocentEvents {
+  /** Resolves when the ingest job finishes, with each file's outcome. */
+  waitForIngest(jobId: string): Promise<IngestFileResult[]>;
+  close(): Promise<void>;
+}
+
+type Handlers = { [M in MethodName]: (input: z.output<(typeof methods)[M]['input']>) => Promise<MethodOutput<M>> };
+
+/**
+ * The product behind every door: Electron IPC, HTTP and the CLI call this same object.
+ * Each method validates its input with the contract's schema and returns a Result.
+ */
+export function createCore(options: CoreOptions): Core {
+  const library = new Library(options.dbPath, options.embeddingModelPath);
+  const events = new EventHub();
+  const retriever = new Retriever(library.db, { ...DEFAULT_RETRIEVAL_SETTINGS, ...options.retrieval });
+  const settings = { ...DEFAULT_INGEST_SETTINGS, ...options.ingest };
+  let pool: PdfWorkerPool | null = null;
+  const jobs = new Map<string, { controller: AbortController; done: Promise<IngestFileResult[]> }>();
+
+  const handlers: Handlers = {
+    async ingest({ paths }) {
+      const embedder = await library.getEmbedder();
+      pool ??= new PdfWorkerPool(options.workerThreads ? { threads: options.workerThreads } : {});
+      const ingestor = new Ingestor(library.documents, pool, embedder, settings);
+      const jobId = randomUUID();
+      const controller = new AbortController();
+      const done = (async () => {
+        const files = await expandPaths(paths);
+        const results = await ingestor.ingestFiles(files, {
+          signal: controller.signal,
+          onProgress: (progress) => events.emit('ingest:progress', { jobId, ...progress }),
+          onFileDone: (file) => events.emit('ingest:file', { jobId, file }),
+        });
+        events.emit('ingest:done', { jobId, files: results });
+        return results;
+      })().finally(() => jobs.delete(jobId));
+      jobs.set(jobId, { controller, done });
+      return { jobId };
+    },
+
+    async cancelIngest({ jobId }) {
+      const job = jobs.get(jobId);
+      job?.controller.abort();
+      return { cancelled: job !== undefined };
+    },
+
+    async listDocuments() {
+      return { documents: library.documents.list() };
+    },
+
+    async removeDocument({ documentId }) {
+      if (!library.documents.remove(documentId)) {
+        throw new DocentError('NOT_FOUND', `There is no document with id ${documentId}.`);
+      }
+      return { removed: documentId };
+    },
+
+    async search(request) {
+      for (const id of request.documentIds ?? []) {
+        if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
+      }
+      let queryVector: Float32Array | null = null;
+      if (request.mode !== 'keyword') {
+        const embedder = await library.getEmbedder();
+        queryVector = normalize(await embedder.embed(request.query));
+      }
+      return { hits: retriever.search(request, library.vectors(), queryVector) };
+    },
+
+    async libraryInfo() {
+      return { dbPath: library.dbPath, ...library.documents.counts(), embeddingModel: library.embeddingModel() };
+    },
+  };
+
+  const api = Object.fromEntries(
+    (Object.keys(methods) as MethodName[]).map((name) => [
+      name,
+      (input: unknown): Promise<Result<unknown>> => {
+        const parsed = methods[name].input.safeParse(input ?? {});
+        if (!parsed.success) {
+          return Promise.resolve({ ok: false, error: { code: 'INVALID_INPUT', message: z.prettifyError(parsed.error) } });
+        }
+        return toResult(() => (handlers[name] as (input: unknown) => Promise<unknown>)(parsed.data));
+      },
+    ]),
+  ) as unknown as DocentApi;
+
+  return {
+    ...api,
+    on: (event, listener) => events.on(event, listener),
+    async waitForIngest(jobId) {
+      const job = jobs.get(jobId);
+      if (!job) throw new DocentError('NOT_FOUND', `There is no running ingest job ${jobId}.`);
+      return job.done;
+    },
+    async close() {
+      for (const job of jobs.values()) job.controller.abort();
+      await Promise.allSettled([...jobs.values()].map((job) => job.done));
+      await pool?.close();
+      await library.close();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs inside a worker thread (see worker-pool.ts): opens one PDF with pdf.js and extracts a
+ * range of pages. Hostile files can hang or exhaust memory here; the pool's time limit and
+ * heap limit then end this thread, never the app.
+ */
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ApiError } from '../../../preload/contract/index.js';
+import { layoutPage, stripControl, type RawTextItem, type SpanTable } from './layout.js';
+import { classifyPdfError } from './pdf-errors.js';
+
+export interface ExtractTask {
+  path: string;
+  /** 1-based, inclusive. */
+  fromPage: number;
+  /** 1-based, inclusive; clamped to the page count. 0 asks only for the document's outline. */
+  toPage: number;
+}
+
+export interface ExtractedPage {
+  pageNumber: number;
+  kind: 'text' | 'image-only' | 'empty';
+  text: string;
+  spans: SpanTable;
+  view: [number, number, number, number];
+  rotation: number;
+}
+
+export type ExtractResult =
+  | { ok: true; pageCount: number; title: string | null; pages: ExtractedPage[] }
+  | { ok: false; error: ApiError };
+
+const require = createRequire(import.meta.url);
+const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
+type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+let pdfjsPromise: Promise<PdfJs> | null = null;
+
+function loadPdfJs(): Promise<PdfJs> {
+  pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs').then((pdfjs) => {
+    pdfjs.GlobalWorkerOptions.workerSrc = pathToFileURL(path.join(pdfjsRoot, 'legacy/build/pdf.worker.mjs')).href;
+    return pdfjs;
+  });
+  return pdfjsPromise;
+}
+
+const IMAGE_OPS = new Set<string>(['paintImageXObject', 'paintInlineImageXObject', 'paintImageMaskXObject', 'paintImageXObjectRepeat', 'paintInlineImageXObjectGroup', 'paintImageMaskXObjectGroup', 'paintSolidColorImageMask', 'paintImageMaskXObjectRepeat']);
+
+function usefulTitle(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const title = stripControl(raw).replace(/\s+/g, ' ').trim();
+  if (!title || /^untitled$/i.test(title) || /\.(docx?|pdf|tex|odt)$/i.test(title)) return null;
+  return title.replace(/^Microsoft Word - /, '');
+}
+
+export default async function extract(task: ExtractTask): Promise<ExtractResult> {
+  const pdfjs = await loadPdfJs();
+  const imageOps = new Set(Object.entries(pdfjs.OPS).filter(([name]) => IMAGE_OPS.has(name)).map(([, op]) => op));
+  let doc: Awaited<ReturnType<typeof pdfjs.getDocument>['promise']> | null = null;
+  try {
+    const data = new Uint8Array(await fs.readFile(task.path));
+    doc = await pdfjs.getDocument({
+      data,
+      cMapUrl: path.join(pdfjsRoot, 'cmaps') + path.sep,
+      cMapPacked: true,
+      standardFontDataUrl: path.join(pdfjsRoot, 'standard_fonts') + path.sep,
+      wasmUrl: path.join(pdfjsRoot, 'wasm') + path.sep,
+      disableFontFace: true,
+      isEvalSupported: false,
+      useSystemFonts: false,
+      stopAtErrors: false,
+      verbosity: 0,
+    }).promise;
+    const pageCount = doc.numPages;
+    let title: string | null = null;
+    if (task.toPage === 0) {
+      const meta = await doc.getMetadata().catch(() => null);
+      title = usefulTitle((meta?.info as Record<string, unknown> | undefined)?.['Title']);
+    }
+    const pages: ExtractedPage[] = [];
+    for (let n = task.fromPage; n <= Math.min(task.toPage, pageCount); n++) {
+      const page = await doc.getPage(n);
+      const content = await page.getTextContent({ includeMarkedContent: false, disableNormalization: false });
+      const layout = layoutPage(content.items.filter((item): item is RawTextItem & typeof item => 'str' in item));
+      let kind: ExtractedPage['kind'] = 'text';
+      if (layout.text.trim().length === 0) {
+        const ops = await page.getOperatorList();
+        kind = ops.fnArray.some((fn) => imageOps.has(fn)) ? 'image-only' : 'empty';
+      }
+      const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = page.view;
+      pages.push({ pageNumber: n, kind, text: layout.text, spans: layout.spans, view: [x0, y0, x1, y1], rotation: page.rotate });
+      page.cleanup();
+    }
+    return { ok: true, pageCount, title, pages };
+  } catch (error) {
+    return { ok: false, error: classifyPdfError(error) };
+  } finally {
+    await doc?.destroy();
+  }
+}

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ApiError, IngestFileResult, IngestProgressEvent } from '../../../preload/contract/index.js';
+import type { Embedder } from '../llm/embedder.js';
+import type { ChunkRecord, DocumentStore, PageRecord } from '../store/documents.js';
+import { normalize } from '../store/vectors.js';
+import { chunkText } from './chunker.js';
+import { boxesForSpan } from './layout.js';
+import type { ExtractedPage } from './pdf-worker.js';
+import type { PdfWorkerPool } from './worker-pool.js';
+
+export interface IngestSettings {
+  /** Pages per worker task, and so per committed batch. */
+  pagesPerBatch: number;
+  /** Wall-clock limit for parsing one document. */
+  documentTimeoutMs: number;
+  maxChunkTokens: number;
+  overlapTokens: number;
+}
+
+export const DEFAULT_INGEST_SETTINGS: IngestSettings = {
+  pagesPerBatch: 8,
+  documentTimeoutMs: 120_000,
+  maxChunkTokens: 256,
+  overlapTokens: 32,
+};
+
+export interface IngestCallbacks {
+  signal?: AbortSignal;
+  onProgress?: (event: Omit<IngestProgressEvent, 'jobId'>) => void;
+  onFileDone?: (result: IngestFileResult) => void;
+}
+
+class IngestFailure extends Error {
+  constructor(readonly apiError: ApiError) {
+    super(apiError.message);
+  }
+}
+
+/** How many embedding calls stay queued, so the model never waits on us. */
+const EMBED_IN_FLIGHT = 4;
+
+/**
+ * PDF -> pages -> chunks -> vectors. Page ranges are parsed in parallel by the worker pool;
+ * results are chunked, embedded and committed in page order, one transaction per range, so
+ * a document always records exactly which pages are indexed and a killed run resumes there.
+ */
+export class Ingestor {
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly pool: PdfWorkerPool,
+    private readonly embedder: Embedder,
+    private readonly settings: IngestSettings = DEFAULT_INGEST_SETTINGS,
+  ) {}
+
+  /** Ingests files with as many documents in flight as there are workers. */
+  async ingestFiles(files: readonly string[], callbacks: IngestCallbacks = {}): Promise<IngestFileResult[]> {
+    const results: IngestFileResult[] = new Array(files.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < files.length) {
+        const index = next++;
+        results[index] = await this.ingestFile(files[index]!, callbacks);
+        callbacks.onFileDone?.(results[index]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.pool.threads, files.length) }, lane));
+    return results;
+  }
+
+  async ingestFile(file: string, callbacks: IngestCallbacks = {}): Promise<IngestFileResult> {
+    const filePath = path.resolve(file);
+    const result = (fields: Partial<IngestFileResult>): IngestFileResult => ({
+      path: filePath,
+      documentId: null,
+      outcome: 'failed',
+      pages: null,
+      chunks: 0,
+      imageOnlyPages: [],
+      error: null,
+      ...fields,
+    });
+    if (callbacks.signal?.aborted) return result({ outcome: 'cancelled', error: { code: 'CANCELLED', message: 'Cancelled.' } });
+
+    let bytes: Buffer;
+    let stat: Awaited<ReturnType<typeof fs.stat>>;
+    try {
+      stat = await fs.stat(filePath);
+      if (!stat.isFile()) throw new Error('not a file');
+      bytes = await fs.readFile(filePath);
+    } catch {
+      return result({ error: { code: 'FILE_NOT_FOUND', message: `There is no file at ${filePath}.` } });
+    }
+    const contentHash = createHash('sha256').update(bytes).digest('hex');
+
+    const existing = this.store.findByHash(contentHash);
+    if (existing?.status === 'ready') {
+      if (existing.path !== filePath) this.store.updatePath(existing.id, filePath);
+      return result({
+        documentId: existing.id,
+        outcome: 'unchanged',
+        pages: existing.pages,
+        chunks: existing.chunks,
+        imageOnlyPages: existing.imageOnlyPages,
+      });
+    }
+    const resuming = existing !== null && existing.status !== 'failed' && existing.pagesIndexed > 0;
+    const documentId =
+      existing?.id ??
+      this.store.create({
+        contentHash,
+        path: filePath,
+        title: path.basename(filePath, path.extname(filePath)),
+        fileSize: bytes.length,
+        fileMtimeMs: stat.mtimeMs,
+        // The same path with other bytes: the new version replaces the old once it is ready.
+        replacesId: this.store.findReadyByPath(filePath)?.id ?? null,
+      });
+
+    try {
+      const check = precheck(bytes);
+      if (check) throw new IngestFailure(check);
+      await this.index(documentId, filePath, callbacks);
+    } catch (error) {
+      const apiError: ApiError =
+        error instanceof IngestFailure
+          ? error.apiError
+          : { code: 'INTERNAL', message: `Indexing failed: ${error instanceof Error ? error.message : String(error)}` };
+      if (apiError.code === 'CANCELLED') {
+        // A cancelled document is removed whole; the version it would have replaced stays.
+        this.store.remove(documentId);
+        return result({ outcome: 'cancelled', error: apiError });
+      }
+      this.store.markFailed(documentId, apiError);
+      const failed = this.store.get(documentId);
+      return result({ documentId, pages: failed?.pages ?? null, error: apiError });
+    }
+    const doc = this.store.get(documentId)!;
+    return result({
+      documentId,
+      outcome: resuming ? 'resumed' : 'ingested',
+      pages: doc.pages,
+      chunks: doc.chunks,
+      imageOnlyPages: doc.imageOnlyPages,
+    });
+  }
+
+  private async index(documentId: number, filePath: string, callbacks: IngestCallbacks): Promise<void> {
+    const timeout = AbortSignal.timeout(this.settings.documentTimeoutMs);
+    const signal = callbacks.signal ? AbortSignal.any([callbacks.signal, timeout]) : timeout;
+    const timedOut = () => timeout.aborted;
+
+    const head = await this.pool.extract({ path: filePath, fromPage: 1, toPage: 0 }, signal, timedOut);
+    if (!head.ok) throw new IngestFailure(head.error);
+    const pageCount = head.pageCount;
+    if (pageCount === 0) throw new IngestFailure({ code: 'PDF_EMPTY', message: 'This PDF has no pages.' });
+    const current = this.store.get(documentId)!;
+    const title = current.pagesIndexed > 0 ? current.title : (head.title ?? current.title);
+    this.store.startIndexing(documentId, pageCount, title);
+
+    const firstPage = this.store.pagesIndexed(documentId) + 1;
+    const report = (pagesDone: number) =>
+      callbacks.onProgress?.({ path: filePath, documentId, pagesDone, pagesTotal: pageCount });
+    report(firstPage - 1);
+
+    // Every range is queued at once so all workers parse this document in parallel;
+    // results are consumed in page order.
+    const ranges: Promise<Awaited<ReturnType<PdfWorkerPool['extract']>>>[] = [];
+    for (let from = firstPage; from <= pageCount; from += this.settings.pagesPerBatch) {
+      const to = Math.min(pageCount, from + this.settings.pagesPerBatch - 1);
+      ranges.push(this.pool.extract({ path: filePath, fromPage: from, toPage: to }, signal, timedOut));
+    }
+    for (const range of ranges) {
+      const extracted = await range;
+      if (!extracted.ok) throw new IngestFailure(extracted.error);
+      if (callbacks.signal?.aborted) throw new IngestFailure({ code: 'CANCELLED', message: 'Cancelled.' });
+      const { pages, chunks } = await this.prepareBatch(extracted.pages);
+      if (callbacks.signal?.aborted) throw new IngestFailure({ code: 'CANCELLED', message: 'Cancelled.' });
+      this.store.commitPages(documentId, pages, chunks);
+      report(extracted.pages.at(-1)!.pageNumber);
+    }
+
+    const doc = this.store.get(documentId)!;
+    if (doc.chunks === 0) {
+      const scanned = doc.imageOnlyPages.length;
+      throw new IngestFailure({
+        code: 'PDF_NO_TEXT',
+        message:
+          scanned > 0
+            ? `This PDF has no text layer: its ${scanned === 1 ? 'page is an image' : `${scanned} pages are images`} (a scan?). Docent cannot read text from images yet.`
+            : 'This PDF contains no text.',
+      });
+    }
+    this.store.markReady(documentId);
+  }
+
+  private async prepareBatch(extracted: readonly ExtractedPage[]): Promise<{ pages: PageRecord[]; chunks: ChunkRecord[] }> {
+    const pages: PageRecord[] = [];
+    const pending: Omit<ChunkRecord, 'vector'>[] = [];
+    const maxTokens = Math.min(this.settings.maxChunkTokens, this.embedder.maxInputTokens);
+    const count = (text: string) => this.embedder.countTokens(text);
+    for (const page of extracted) {
+      pages.push({ pageNumber: page.pageNumber, kind: page.kind, text: page.text, view: page.view, rotation: page.rotation });
+      if (page.kind !== 'text') continue;
+      for (const span of chunkText(page.text, count, { maxTokens, overlapTokens: this.settings.overlapTokens })) {
+        pending.push({
+          pageNumber: page.pageNumber,
+          charStart: span.start,
+          charEnd: span.end,
+          tokenCount: span.tokens,
+          text: page.text.slice(span.start, span.end),
+          boxes: boxesForSpan(page.spans, span.start, span.end),
+        });
+      }
+    }
+    const vectors = await mapLimited(pending, EMBED_IN_FLIGHT, (chunk) => this.embedder.embed(chunk.text));
+    const chunks = pending.map((chunk, i) => ({ ...chunk, vector: normalize(vectors[i]!) }));
+    return { pages, chunks };
+  }
+}
+
+function precheck(bytes: Buffer): ApiError | null {
+  if (bytes.length === 0) return { code: 'PDF_EMPTY', message: 'This file is empty (0 bytes).' };
+  if (!bytes.subarray(0, 1024).includes('%PDF-')) {
+    return { code: 'NOT_A_PDF', message: 'This file is not a PDF (it does not start with a PDF header).' };
+  }
+  return null;
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,94 @@
+import type { EmbeddingModelInfo } from '../../preload/contract/index.js';
+import { DocentError } from './errors.js';
+import { loadEmbedder, type Embedder } from './llm/embedder.js';
+import { sha256File, type ModelFileInfo } from './llm/model-file.js';
+import { openDatabase, type Db } from './store/database.js';
+import { DocumentStore } from './store/documents.js';
+import { cachedModelHash, readEmbeddingModel, storeModelHash, writeEmbeddingModel } from './store/meta.js';
+import { createVectorTable, vectorTableExists, VectorStore } from './store/vectors.js';
+
+/**
+ * One open library file and the embedding model bound to it. The index records the model it
+ * was built with (file hash, dimensions); another model is refused until the library is
+ * re-embedded.
+ */
+export class Library {
+  readonly db: Db;
+  readonly documents: DocumentStore;
+  private vectorStore: VectorStore | null = null;
+  private embedder: Promise<Embedder> | null = null;
+
+  constructor(
+    readonly dbPath: string,
+    private readonly embeddingModelPath: string | undefined,
+  ) {
+    this.db = openDatabase(dbPath);
+    this.documents = new DocumentStore(this.db, () => this.vectors());
+  }
+
+  embeddingModel(): EmbeddingModelInfo | null {
+    return readEmbeddingModel(this.db);
+  }
+
+  vectors(): VectorStore | null {
+    if (!this.vectorStore) {
+      const model = this.embeddingModel();
+      if (model && vectorTableExists(this.db)) this.vectorStore = new VectorStore(this.db, model.dimensions);
+    }
+    return this.vectorStore;
+  }
+
+  /** The embedding model for this library, loaded once; checks it against the one the index was built with. */
+  getEmbedder(): Promise<Embedder> {
+    this.embedder ??= this.loadCheckedEmbedder().catch((error: unknown) => {
+      this.embedder = null;
+      throw error;
+    });
+    return this.embedder;
+  }
+
+  private async loadCheckedEmbedder(): Promise<Embedder> {
+    const recorded = this.embeddingModel();
+    const file = this.embeddingModelPath ?? recorded?.path;
+    if (!file) {
+      throw new DocentError(
+        'EMBEDDING_MODEL_REQUIRED',
+        'This library has no embedding model yet. Choose one with --embedding-model FILE.gguf (or DOCENT_EMBEDDING_MODEL); see the README for recommended models.',
+      );
+    }
+    const embedder = await loadEmbedder(file, (info) => this.modelHash(info));
+    if (recorded && recorded.sha256 !== embedder.info.sha256) {
+      await embedder.dispose();
+      throw new DocentError(
+        'EMBEDDING_MODEL_MISMATCH',
+        `This library was indexed with the embedding model "${recorded.name}" (${recorded.dimensions} dimensions, ${recorded.path}); ` +
+          `"${embedder.info.name}" (${embedder.info.dimensions} dimensions) is a different model. ` +
+          'Use the original model, or re-embed the library with the new one (docent reembed --embedding-model FILE.gguf).',
+      );
+    }
+    if (!recorded) {
+      this.db.transaction(() => {
+        writeEmbeddingModel(this.db, embedder.info);
+        createVectorTable(this.db, embedder.info.dimensions);
+      })();
+    } else if (recorded.path !== embedder.info.path) {
+      // Same bytes, new place: remember where the model lives now.
+      writeEmbeddingModel(this.db, { ...recorded, path: embedder.info.path });
+    }
+    return embedder;
+  }
+
+  private async modelHash(info: ModelFileInfo): Promise<string> {
+    const cached = cachedModelHash(this.db, info.path, info.size, info.mtimeMs);
+    if (cached) return cached;
+    const sha = await sha256File(info.path);
+    storeModelHash(this.db, info.path, info.size, info.mtimeMs, sha);
+    return sha;
+  }
+
+  async close(): Promise<void> {
+    const embedder = await this.embedder?.catch(() => null);
+    await embedder?.dispose();
+    this.db.close();
+  }
+}

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readGgufFileInfo } from 'node-llama-cpp';
+import { DocentError } from '../errors.js';
+
+export interface ModelFileInfo {
+  path: string;
+  name: string;
+  architecture: string;
+  /** `general.type` ("model", "adapter", ...) where the file declares it. */
+  type: string | null;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Reads a GGUF file's metadata before anything loads it, so a bad file is a clear error. */
+export async function inspectModelFile(file: string): Promise<ModelFileInfo> {
+  const resolved = path.resolve(file);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(resolved);
+  } catch {
+    throw new DocentError('MODEL_NOT_FOUND', `No model file at ${resolved}.`);
+  }
+  if (!stat.isFile()) throw new DocentError('MODEL_NOT_FOUND', `${resolved} is not a file.`);
+  let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
+  try {
+    info = await readGgufFileInfo(resolved, { readTensorInfo: false });
+  } catch (error) {
+    throw new DocentError(
+      'MODEL_INVALID',
+      `${path.basename(resolved)} is not a usable GGUF model file (${error instanceof Error ? error.message : String(error)}).`,
+    );
+  }
+  const general = info.metadata.general as { name?: unknown; architecture?: unknown; type?: unknown } | undefined;
+  return {
+    path: resolved,
+    name: typeof general?.name === 'string' && general.name ? general.name : path.basename(resolved, '.gguf'),
+    architecture: String(general?.architecture ?? 'unknown'),
+    type: typeof general?.type === 'string' ? general.type : null,
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+  };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,143 @@
+import type { SearchHit, SearchMode, TextBox } from '../../../preload/contract/index.js';
+import type { Db } from '../store/database.js';
+import type { VectorStore } from '../store/vectors.js';
+import { toFtsQuery } from './fts-query.js';
+
+export interface SearchOptions {
+  query: string;
+  k: number;
+  mode: SearchMode;
+  documentIds?: readonly number[] | undefined;
+}
+
+export interface RetrievalSettings {
+  /** Candidates each leg contributes to fusion, as a multiple of k (at least `minCandidates`). */
+  legDepth: number;
+  minCandidates: number;
+  /** Bit-vector candidates rescored at full precision, as a multiple of the leg's depth. */
+  rescoreFactor: number;
+  /** Reciprocal rank fusion constant. */
+  rrfK: number;
+}
+
+export const DEFAULT_RETRIEVAL_SETTINGS: RetrievalSettings = { legDepth: 3, minCandidates: 30, rescoreFactor: 2, rrfK: 60 };
+
+interface LegHit {
+  chunkId: number;
+  score: number;
+}
+
+interface ChunkRow {
+  id: number;
+  document_id: number;
+  title: string;
+  page_number: number;
+  text: string;
+  char_start: number;
+  char_end: number;
+  boxes: string;
+}
+
+/**
+ * Hybrid search: sqlite-vec nearest neighbours (bit-vector first pass, exact rescoring) and
+ * FTS5 BM25, fused by reciprocal rank. Only documents that finished indexing are searched.
+ */
+export class Retriever {
+  constructor(
+    private readonly db: Db,
+    private readonly settings: RetrievalSettings = DEFAULT_RETRIEVAL_SETTINGS,
+  ) {}
+
+  search(options: SearchOptions, vectors: VectorStore | null, queryVector: Float32Array | null): SearchHit[] {
+    const depth = Math.max(options.k * this.settings.legDepth, this.settings.minCandidates);
+    const docs = options.documentIds?.length ? options.documentIds : undefined;
+    const vectorLeg =
+      options.mode !== 'keyword' && vectors && queryVector ? this.vectorLeg(vectors, queryVector, depth, docs) : [];
+    const keywordLeg = options.mode !== 'vector' ? this.keywordLeg(options.query, depth, docs) : [];
+
+    let ranked: { chunkId: number; score: number }[];
+    if (options.mode === 'vector') ranked = vectorLeg;
+    else if (options.mode === 'keyword') ranked = keywordLeg;
+    else {
+      const fused = new Map<number, number>();
+      for (const leg of [vectorLeg, keywordLeg]) {
+        leg.forEach((hit, rank) => fused.set(hit.chunkId, (fused.get(hit.chunkId) ?? 0) + 1 / (this.settings.rrfK + rank + 1)));
+      }
+      ranked = [...fused].map(([chunkId, score]) => ({ chunkId, score })).sort((a, b) => b.score - a.score);
+    }
+    const top = ranked.slice(0, options.k);
+    const vectorScores = new Map(vectorLeg.map((h) => [h.chunkId, h.score]));
+    const keywordScores = new Map(keywordLeg.map((h) => [h.chunkId, h.score]));
+    const rows = this.chunkRows(top.map((h) => h.chunkId));
+    return top.flatMap(({ chunkId, score }) => {
+      const row = rows.get(chunkId);
+      if (!row) return [];
+      return [
+        {
+          chunkId,
+          documentId: row.document_id,
+          title: row.title,
+          page: row.page_number,
+          text: row.text,
+          charStart: row.char_start,
+          charEnd: row.char_end,
+          boxes: JSON.parse(row.boxes) as TextBox[],
+          score,
+          vectorScore: vectorScores.get(chunkId) ?? null,
+          keywordScore: keywordScores.get(chunkId) ?? null,
+        },
+      ];
+    });
+  }
+
+  private vectorLeg(vectors: VectorStore, query: Float32Array, depth: number, docs?: readonly number[]): LegHit[] {
+    const hits = vectors.search(query, depth, depth * this.settings.rescoreFactor, docs);
+    const ready = this.readyChunks(hits.map((h) => h.chunkId));
+    return hits.filter((h) => ready.has(h.chunkId)).map((h) => ({ chunkId: h.chunkId, score: h.similarity }));
+  }
+
+  private keywordLeg(query: string, depth: number, docs?: readonly number[]): LegHit[] {
+    const fts = toFtsQuery(query);
+    if (!fts) return [];
+    // Without a document filter FTS5 can rank and cut on its own index; the join comes after.
+    const rows = docs
+      ? (this.db
+          .prepare(
+            `SELECT c.id AS chunkId, -f.rank AS score FROM chunks_fts f
+             JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id
+             WHERE chunks_fts MATCH ? AND d.status = 'ready' AND c.document_id IN (${docs.map(() => '?').join(',')})
+             ORDER BY f.rank LIMIT ?`,
+          )
+          .all(fts, ...docs, depth) as LegHit[])
+      : (this.db
+          .prepare(`SELECT rowid AS chunkId, -rank AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?`)
+          .all(fts, depth) as LegHit[]);
+    if (docs) return rows;
+    const ready = this.readyChunks(rows.map((r) => r.chunkId));
+    return rows.filter((r) => ready.has(r.chunkId));
+  }
+
+  private readyChunks(ids: readonly number[]): Set<number> {
+    if (ids.length === 0) return new Set();
+    const rows = this.db
+      .prepare(
+        `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE d.status = 'ready' AND c.id IN (SELECT value FROM json_each(?))`,
+      )
+      .pluck()
+      .all(JSON.stringify(ids)) as number[];
+    return new Set(rows);
+  }
+
+  private chunkRows(ids: readonly number[]): Map<number, ChunkRow> {
+    if (ids.length === 0) return new Map();
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.document_id, d.title, c.page_number, c.text, c.char_start, c.char_end, c.boxes
+         FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE c.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ids)) as ChunkRow[];
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+}

@@ -1,0 +1,228 @@
+import type { ApiError, DocumentInfo, DocumentStatus, TextBox } from '../../../preload/contract/index.js';
+import type { Db } from './database.js';
+import type { VectorStore } from './vectors.js';
+
+export type PageKind = 'text' | 'image-only' | 'empty';
+
+export interface PageRecord {
+  pageNumber: number;
+  kind: PageKind;
+  text: string;
+  /** The page's view box in PDF user space: [x0, y0, x1, y1]. */
+  view: [number, number, number, number];
+  rotation: number;
+}
+
+export interface ChunkRecord {
+  pageNumber: number;
+  charStart: number;
+  charEnd: number;
+  tokenCount: number;
+  text: string;
+  boxes: TextBox[];
+  vector: Float32Array;
+}
+
+interface DocumentRow {
+  id: number;
+  content_hash: string;
+  path: string;
+  title: string;
+  page_count: number | null;
+  status: DocumentStatus;
+  error_code: string | null;
+  error_message: string | null;
+  replaces_id: number | null;
+  added_at: string;
+  pages_indexed: number;
+  chunk_count: number;
+  image_only: string | null;
+}
+
+const SELECT_DOCUMENT = `
+  SELECT d.*,
+    (SELECT count(*) FROM pages p WHERE p.document_id = d.id) AS pages_indexed,
+    (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count,
+    (SELECT group_concat(page_number) FROM pages p WHERE p.document_id = d.id AND p.kind = 'image-only') AS image_only
+  FROM documents d`;
+
+function toInfo(row: DocumentRow): DocumentInfo {
+  return {
+    id: row.id,
+    title: row.title,
+    path: row.path,
+    contentHash: row.content_hash,
+    pages: row.page_count,
+    pagesIndexed: row.pages_indexed,
+    imageOnlyPages: row.image_only ? row.image_only.split(',').map(Number).sort((a, b) => a - b) : [],
+    chunks: row.chunk_count,
+    status: row.status,
+    error: row.error_code ? ({ code: row.error_code, message: row.error_message ?? '' } as ApiError) : null,
+    addedAt: row.added_at,
+  };
+}
+
+export interface NewDocument {
+  contentHash: string;
+  path: string;
+  title: string;
+  fileSize: number;
+  fileMtimeMs: number;
+  replacesId: number | null;
+}
+
+/**
+ * Documents, their pages and chunks. Every write that touches chunks goes through one
+ * transaction together with the chunks' FTS rows (by trigger) and vectors.
+ */
+export class DocumentStore {
+  constructor(
+    private readonly db: Db,
+    private readonly vectors: () => VectorStore | null,
+  ) {}
+
+  get(id: number): DocumentInfo | null {
+    const row = this.db.prepare(`${SELECT_DOCUMENT} WHERE d.id = ?`).get(id) as DocumentRow | undefined;
+    return row ? toInfo(row) : null;
+  }
+
+  list(): DocumentInfo[] {
+    return (this.db.prepare(`${SELECT_DOCUMENT} ORDER BY d.id`).all() as DocumentRow[]).map(toInfo);
+  }
+
+  findByHash(contentHash: string): DocumentInfo | null {
+    const row = this.db.prepare(`${SELECT_DOCUMENT} WHERE d.content_hash = ?`).get(contentHash) as
+      | DocumentRow
+      | undefined;
+    return row ? toInfo(row) : null;
+  }
+
+  /** The document currently shown for a path (the newest ready one), if any. */
+  findReadyByPath(path: string): DocumentInfo | null {
+    const row = this.db
+      .prepare(`${SELECT_DOCUMENT} WHERE d.path = ? AND d.status = 'ready' ORDER BY d.id DESC LIMIT 1`)
+      .get(path) as DocumentRow | undefined;
+    return row ? toInfo(row) : null;
+  }
+
+  replacesId(id: number): number | null {
+    const row = this.db.prepare(`SELECT replaces_id FROM documents WHERE id = ?`).get(id) as
+      | { replaces_id: number | null }
+      | undefined;
+    return row?.replaces_id ?? null;
+  }
+
+  create(doc: NewDocument): number {
+    const now = new Date().toISOString();
+    const result = this.db
+      .prepare(
+        `INSERT INTO documents(content_hash, path, title, page_count, status, file_size, file_mtime_ms, replaces_id, added_at, updated_at)
+         VALUES (?, ?, ?, NULL, 'pending', ?, ?, ?, ?, ?)`,
+      )
+      .run(doc.contentHash, doc.path, doc.title, doc.fileSize, Math.trunc(doc.fileMtimeMs), doc.replacesId, now, now);
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Same bytes seen at another path: remember where the file is now. */
+  updatePath(id: number, path: string): void {
+    this.db.prepare(`UPDATE documents SET path = ?, updated_at = ? WHERE id = ?`).run(path, new Date().toISOString(), id);
+  }
+
+  startIndexing(id: number, pageCount: number, title: string): void {
+    this.db
+      .prepare(
+        `UPDATE documents SET status = 'indexing', page_count = ?, title = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`,
+      )
+      .run(pageCount, title, new Date().toISOString(), id);
+  }
+
+  /** Number of pages committed so far; pages are committed in order, so this is where to resume. */
+  pagesIndexed(id: number): number {
+    const row = this.db.prepare(`SELECT count(*) AS n FROM pages WHERE document_id = ?`).get(id) as { n: number };
+    return row.n;
+  }
+
+  /** One page batch: pages, chunks, FTS rows and vectors commit together or not at all. */
+  commitPages(documentId: number, pages: readonly PageRecord[], chunks: readonly ChunkRecord[]): void {
+    const vectors = this.vectors();
+    if (!vectors && chunks.length > 0) throw new Error('The library has no vector table yet.');
+    const insertPage = this.db.prepare(
+      `INSERT INTO pages(document_id, page_number, kind, text, view, rotation) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const insertChunk = this.db.prepare(
+      `INSERT INTO chunks(document_id, page_number, char_start, char_end, token_count, text, boxes)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const page of pages) {
+        insertPage.run(documentId, page.pageNumber, page.kind, page.text, JSON.stringify(page.view), page.rotation);
+      }
+      for (const chunk of chunks) {
+        const { lastInsertRowid } = insertChunk.run(
+          documentId,
+          chunk.pageNumber,
+          chunk.charStart,
+          chunk.charEnd,
+          chunk.tokenCount,
+          chunk.text,
+          JSON.stringify(chunk.boxes),
+        );
+        vectors!.insert(Number(lastInsertRowid), documentId, chunk.vector);
+      }
+      this.db.prepare(`UPDATE documents SET updated_at = ? WHERE id = ?`).run(new Date().toISOString(), documentId);
+    })();
+  }
+
+  /** Marks a document ready and, in the same transaction, removes the older version it replaces. */
+  markReady(id: number): void {
+    this.db.transaction(() => {
+      const replaces = this.replacesId(id);
+      if (replaces !== null) this.deleteRows(replaces, true);
+      this.db
+        .prepare(`UPDATE documents SET status = 'ready', replaces_id = NULL, updated_at = ? WHERE id = ?`)
+        .run(new Date().toISOString(), id);
+    })();
+  }
+
+  /** A failed document keeps its row and error, and nothing else: no pages, chunks or vectors. */
+  markFailed(id: number, error: ApiError): void {
+    this.db.transaction(() => {
+      this.deleteRows(id, false);
+      this.db
+        .prepare(
+          `UPDATE documents SET status = 'failed', error_code = ?, error_message = ?, replaces_id = NULL, updated_at = ? WHERE id = ?`,
+        )
+        .run(error.code, error.message, new Date().toISOString(), id);
+    })();
+  }
+
+  remove(id: number): boolean {
+    let found = false;
+    this.db.transaction(() => {
+      found = this.db.prepare(`SELECT 1 FROM documents WHERE id = ?`).get(id) !== undefined;
+      if (found) this.deleteRows(id, true);
+    })();
+    return found;
+  }
+
+  private deleteRows(id: number, includingDocument: boolean): void {
+    // Chunk deletes fire the triggers that remove FTS rows and vectors.
+    this.db.prepare(`DELETE FROM chunks WHERE document_id = ?`).run(id);
+    this.db.prepare(`DELETE FROM pages WHERE document_id = ?`).run(id);
+    if (includingDocument) this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(id);
+  }
+
+  counts(): { documents: number; chunks: number } {
+    return this.db.prepare(`SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks`).get() as {
+      documents: number;
+      chunks: number;
+    };
+  }
+
+  /** Documents interrupted mid-ingestion (the process died): candidates for resuming. */
+  interrupted(): DocumentInfo[] {
+    return (this.db.prepare(`${SELECT_DOCUMENT} WHERE d.status IN ('pending', 'indexing') ORDER BY d.id`).all() as DocumentRow[]).map(
+      toInfo,
+    );
+  }
+}

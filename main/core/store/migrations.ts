@@ -1,0 +1,92 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order inside one transaction each; PRAGMA user_version records
+ * how many have run. Never edit a shipped migration: append a new one.
+ *
+ * The vector table is not created here: its dimension comes from the embedding model, so
+ * `vectors.ts` creates it when a library is bound to a model.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    page_count INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'indexing', 'ready', 'failed')),
+    error_code TEXT,
+    error_message TEXT,
+    file_size INTEGER NOT NULL,
+    file_mtime_ms INTEGER NOT NULL,
+    replaces_id INTEGER,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX documents_path ON documents(path);
+
+  -- One row per indexed page: exactly the pages whose chunks are committed.
+  CREATE TABLE pages (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    page_number INTEGER NOT NULL CHECK (page_number >= 1),
+    kind TEXT NOT NULL CHECK (kind IN ('text', 'image-only', 'empty')),
+    text TEXT NOT NULL,
+    view TEXT NOT NULL,
+    rotation INTEGER NOT NULL,
+    PRIMARY KEY (document_id, page_number)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    page_number INTEGER NOT NULL CHECK (page_number >= 1),
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    token_count INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    boxes TEXT NOT NULL,
+    CHECK (char_end > char_start)
+  ) STRICT;
+  CREATE INDEX chunks_document ON chunks(document_id, page_number);
+
+  CREATE VIRTUAL TABLE chunks_fts USING fts5(
+    text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+  END;
+  CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  END;
+
+  CREATE TABLE model_hashes (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `This library was written by a newer version of Docent (schema ${current}, this version knows ${SCHEMA_VERSION}). Update Docent to open it.`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

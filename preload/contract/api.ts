@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { Result } from './errors.js';
+import {
+  DocumentId,
+  DocumentSchema,
+  EmbeddingModelInfo,
+  IngestDoneEvent,
+  IngestFileDoneEvent,
+  IngestProgressEvent,
+  IngestRequest,
+  SearchRequest,
+  SearchResponse,
+} from './library.js';
+
+/**
+ * Every method of the API: its input schema and its output schema. The Electron IPC door,
+ * the HTTP door and the CLI validate with these same schemas and call the same core.
+ */
+export const methods = {
+  ingest: { input: IngestRequest, output: z.object({ jobId: z.string() }) },
+  cancelIngest: { input: z.object({ jobId: z.string() }), output: z.object({ cancelled: z.boolean() }) },
+  listDocuments: { input: z.object({}), output: z.object({ documents: z.array(DocumentSchema) }) },
+  removeDocument: { input: z.object({ documentId: DocumentId }), output: z.object({ removed: DocumentId }) },
+  search: { input: SearchRequest, output: SearchResponse },
+  libraryInfo: {
+    input: z.object({}),
+    output: z.object({
+      dbPath: z.string(),
+      documents: z.number().int().nonnegative(),
+      chunks: z.number().int().nonnegative(),
+      embeddingModel: EmbeddingModelInfo.nullable(),
+    }),
+  },
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+/** The API as every door sees it. */
+export type DocentApi = {
+  [M in MethodName]: (input: MethodInput<M>) => Promise<Result<MethodOutput<M>>>;
+};
+
+/** Events for long work: each carries only what changed. */
+export const events = {
+  'ingest:progress': IngestProgressEvent,
+  'ingest:file': IngestFileDoneEvent,
+  'ingest:done': IngestDoneEvent,
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
+
+export interface DocentEvents {
+  on<E extends EventName>(event: E, listener: EventListener<E>): () => void;
+}

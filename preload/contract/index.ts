@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './library.js';
+export * from './api.js';
