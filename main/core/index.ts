@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import {
   methods,
@@ -56,6 +57,7 @@ export function createCore(options: CoreOptions): Core {
       const ingestor = new Ingestor(library.documents, pool, embedder, settings);
       const jobId = randomUUID();
       const controller = new AbortController();
+      setMaxListeners(0, controller.signal);
       const done = (async () => {
         const files = await expandPaths(paths);
         const results = await ingestor.ingestFiles(files, {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiError, IngestFileResult, IngestProgressEvent } from '../../../preload/contract/index.js';
@@ -149,6 +150,8 @@ export class Ingestor {
   private async index(documentId: number, filePath: string, callbacks: IngestCallbacks): Promise<void> {
     const timeout = AbortSignal.timeout(this.settings.documentTimeoutMs);
     const signal = callbacks.signal ? AbortSignal.any([callbacks.signal, timeout]) : timeout;
+    // Every queued page range listens on this signal.
+    setMaxListeners(0, signal);
     const timedOut = () => timeout.aborted;
 
     const head = await this.pool.extract({ path: filePath, fromPage: 1, toPage: 0 }, signal, timedOut);

@@ -1,0 +1,57 @@
+import type { DocumentInfo, IngestFileResult, SearchHit } from '../../preload/contract/index.js';
+
+/** Plain-text renderings for a terminal; --json bypasses these. */
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function documentsTable(documents: readonly DocumentInfo[]): string {
+  if (documents.length === 0) return 'The library is empty. Add PDFs with: docent ingest <files or folders...>';
+  const rows = [['ID', 'TITLE', 'PAGES', 'CHUNKS', 'STATUS', 'PATH']];
+  for (const doc of documents) {
+    rows.push([
+      String(doc.id),
+      doc.title.length > 40 ? `${doc.title.slice(0, 39)}…` : doc.title,
+      doc.pages === null ? '-' : doc.status === 'indexing' ? `${doc.pagesIndexed}/${doc.pages}` : String(doc.pages),
+      String(doc.chunks),
+      doc.status,
+      doc.path,
+    ]);
+  }
+  const notes = documents.flatMap((doc) => {
+    const lines: string[] = [];
+    if (doc.error) lines.push(`  ${doc.id}: ${doc.error.code}: ${doc.error.message}`);
+    if (doc.imageOnlyPages.length > 0) lines.push(`  ${doc.id}: no text layer on page(s) ${doc.imageOnlyPages.join(', ')}`);
+    return lines;
+  });
+  return table(rows) + (notes.length ? `\n\n${notes.join('\n')}` : '');
+}
+
+export function fileOutcome(file: IngestFileResult): string {
+  const name = file.path;
+  switch (file.outcome) {
+    case 'ingested':
+    case 'resumed': {
+      const scans = file.imageOnlyPages.length ? `; no text layer on page(s) ${file.imageOnlyPages.join(', ')}` : '';
+      return `✔ ${name}: ${file.pages} pages, ${file.chunks} chunks${file.outcome === 'resumed' ? ' (resumed)' : ''}${scans}`;
+    }
+    case 'unchanged':
+      return `= ${name}: already in the library (document ${file.documentId})`;
+    case 'cancelled':
+      return `- ${name}: cancelled`;
+    case 'failed':
+      return `✘ ${name}: ${file.error?.message ?? 'failed'} [${file.error?.code ?? 'INTERNAL'}]`;
+  }
+}
+
+export function hitsText(hits: readonly SearchHit[]): string {
+  if (hits.length === 0) return 'No matching passages.';
+  return hits
+    .map((hit, i) => {
+      const excerpt = hit.text.replace(/\s+/g, ' ');
+      return `[${i + 1}] ${hit.title}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${excerpt.length > 300 ? `${excerpt.slice(0, 299)}…` : excerpt}`;
+    })
+    .join('\n\n');
+}
