@@ -26,6 +26,8 @@ export interface CoreOptions {
   embeddingModelPath?: string | undefined;
   /** PDF worker threads; defaults to the machine's parallelism. */
   workerThreads?: number;
+  /** V8 heap limit per PDF worker, in MB. */
+  workerHeapMb?: number;
   ingest?: Partial<IngestSettings>;
   retrieval?: Partial<RetrievalSettings>;
 }
@@ -53,7 +55,10 @@ export function createCore(options: CoreOptions): Core {
   const handlers: Handlers = {
     async ingest({ paths }) {
       const embedder = await library.getEmbedder();
-      pool ??= new PdfWorkerPool(options.workerThreads ? { threads: options.workerThreads } : {});
+      pool ??= new PdfWorkerPool({
+        ...(options.workerThreads ? { threads: options.workerThreads } : {}),
+        ...(options.workerHeapMb ? { maxHeapMb: options.workerHeapMb } : {}),
+      });
       const ingestor = new Ingestor(library.documents, pool, embedder, settings);
       const jobId = randomUUID();
       const controller = new AbortController();

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import type { ApiError } from '../../../preload/contract/index.js';
 import { layoutPage, stripControl, type RawTextItem, type SpanTable } from './layout.js';
 import { classifyPdfError } from './pdf-errors.js';
@@ -54,8 +55,9 @@ function usefulTitle(raw: unknown): string | null {
   return title.replace(/^Microsoft Word - /, '');
 }
 
-export default async function extract(task: ExtractTask): Promise<ExtractResult> {
+export default async function extract(task: ExtractTask & { started?: MessagePort }): Promise<ExtractResult> {
   const pdfjs = await loadPdfJs();
+  task.started?.postMessage('started');
   const imageOps = new Set(Object.entries(pdfjs.OPS).filter(([name]) => IMAGE_OPS.has(name)).map(([, op]) => op));
   let doc: Awaited<ReturnType<typeof pdfjs.getDocument>['promise']> | null = null;
   try {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiError, IngestFileResult, IngestProgressEvent } from '../../../preload/contract/index.js';
@@ -9,12 +8,12 @@ import { normalize } from '../store/vectors.js';
 import { chunkText } from './chunker.js';
 import { boxesForSpan } from './layout.js';
 import type { ExtractedPage } from './pdf-worker.js';
-import type { PdfWorkerPool } from './worker-pool.js';
+import { TimeBudget, type PdfWorkerPool } from './worker-pool.js';
 
 export interface IngestSettings {
   /** Pages per worker task, and so per committed batch. */
   pagesPerBatch: number;
-  /** Wall-clock limit for parsing one document. */
+  /** Limit on the worker time parsing one document may use. */
   documentTimeoutMs: number;
   maxChunkTokens: number;
   overlapTokens: number;
@@ -97,7 +96,8 @@ export class Ingestor {
 
     const existing = this.store.findByHash(contentHash);
     if (existing?.status === 'ready') {
-      if (existing.path !== filePath) this.store.updatePath(existing.id, filePath);
+      // The same bytes elsewhere: if the file was moved, follow it; a copy changes nothing.
+      if (existing.path !== filePath && !(await exists(existing.path))) this.store.updatePath(existing.id, filePath);
       return result({
         documentId: existing.id,
         outcome: 'unchanged',
@@ -148,13 +148,10 @@ export class Ingestor {
   }
 
   private async index(documentId: number, filePath: string, callbacks: IngestCallbacks): Promise<void> {
-    const timeout = AbortSignal.timeout(this.settings.documentTimeoutMs);
-    const signal = callbacks.signal ? AbortSignal.any([callbacks.signal, timeout]) : timeout;
-    // Every queued page range listens on this signal.
-    setMaxListeners(0, signal);
-    const timedOut = () => timeout.aborted;
+    const signal = callbacks.signal ?? new AbortController().signal;
+    const budget = new TimeBudget(this.settings.documentTimeoutMs);
 
-    const head = await this.pool.extract({ path: filePath, fromPage: 1, toPage: 0 }, signal, timedOut);
+    const head = await this.pool.extract({ path: filePath, fromPage: 1, toPage: 0 }, signal, budget);
     if (!head.ok) throw new IngestFailure(head.error);
     const pageCount = head.pageCount;
     if (pageCount === 0) throw new IngestFailure({ code: 'PDF_EMPTY', message: 'This PDF has no pages.' });
@@ -172,7 +169,7 @@ export class Ingestor {
     const ranges: Promise<Awaited<ReturnType<PdfWorkerPool['extract']>>>[] = [];
     for (let from = firstPage; from <= pageCount; from += this.settings.pagesPerBatch) {
       const to = Math.min(pageCount, from + this.settings.pagesPerBatch - 1);
-      ranges.push(this.pool.extract({ path: filePath, fromPage: from, toPage: to }, signal, timedOut));
+      ranges.push(this.pool.extract({ path: filePath, fromPage: from, toPage: to }, signal, budget));
     }
     for (const range of ranges) {
       const extracted = await range;
@@ -221,6 +218,13 @@ export class Ingestor {
     const chunks = pending.map((chunk, i) => ({ ...chunk, vector: normalize(vectors[i]!) }));
     return { pages, chunks };
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 function precheck(bytes: Buffer): ApiError | null {

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ApiError } from '../../../preload/contract/index.js';
@@ -11,16 +12,40 @@ export interface PdfWorkerPoolOptions {
   maxHeapMb?: number;
 }
 
+/**
+ * A document's parse-time allowance, counted in worker time its own tasks use, so time spent
+ * queued behind another document never counts against it.
+ */
+export class TimeBudget {
+  private usedMs = 0;
+
+  constructor(readonly limitMs: number) {}
+
+  get remainingMs(): number {
+    return this.limitMs - this.usedMs;
+  }
+
+  spend(ms: number): void {
+    this.usedMs += ms;
+  }
+}
+
 const fromSource = import.meta.url.endsWith('.ts');
 const workerFile = fileURLToPath(new URL(fromSource ? './pdf-worker.ts' : './pdf-worker.js', import.meta.url));
 
+const TIMEOUT: ApiError = { code: 'PDF_TIMEOUT', message: 'Reading this PDF took longer than the time limit; it was stopped.' };
+const CANCELLED: ApiError = { code: 'CANCELLED', message: 'Cancelled.' };
+
 /**
- * PDF parsing off the main thread. Aborting a task (time limit or cancellation) terminates
- * the worker running it; piscina starts a fresh one for the next task.
+ * PDF parsing off the main thread. Tasks wait in our own queue and go to piscina only when a
+ * worker is free, so a task's clock starts when it runs. Aborting a running task (time limit
+ * or cancellation) terminates its worker; piscina starts a fresh one for the next task.
  */
 export class PdfWorkerPool {
   readonly threads: number;
-  private readonly pool: Piscina<ExtractTask, ExtractResult>;
+  private readonly pool: Piscina<ExtractTask & { started: MessagePort }, ExtractResult>;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(options: PdfWorkerPoolOptions = {}) {
     this.threads = Math.max(1, options.threads ?? os.availableParallelism());
@@ -33,15 +58,73 @@ export class PdfWorkerPool {
       // Running from TypeScript sources (tests, tsx): the worker needs the same loader.
       execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
     });
+    // A worker that dies outside a task (say, out of memory while starting) is reported here;
+    // unheard, the event would end the process. The task it would have run fails on its own.
+    this.pool.on('error', (error: unknown) => {
+      this.lastWorkerError = error;
+    });
   }
 
-  /** Runs one extraction; never throws for a bad PDF, only returns its error. */
-  async extract(task: ExtractTask, signal: AbortSignal, timedOut: () => boolean): Promise<ExtractResult> {
-    try {
-      return await this.pool.run(task, { signal });
-    } catch (error) {
-      return { ok: false, error: poolError(error, signal, timedOut()) };
+  /** The last error of a worker that died between tasks (for diagnostics). */
+  lastWorkerError: unknown = null;
+
+  /**
+   * Runs one extraction; never throws for a bad PDF, only returns its error. The time limit
+   * starts when the worker reports that it began this task, so a worker's own start-up (after
+   * a predecessor was stopped) is not charged to the document.
+   */
+  async extract(task: ExtractTask, signal: AbortSignal, budget: TimeBudget): Promise<ExtractResult> {
+    if (!(await this.acquire(signal))) return { ok: false, error: CANCELLED };
+    if (budget.remainingMs <= 0) {
+      this.release();
+      return { ok: false, error: TIMEOUT };
     }
+    const timer = new AbortController();
+    const { port1, port2 } = new MessageChannel();
+    let started: number | null = null;
+    let timeout: NodeJS.Timeout | undefined;
+    port1.once('message', () => {
+      started = performance.now();
+      timeout = setTimeout(() => timer.abort(), Math.ceil(budget.remainingMs));
+    });
+    try {
+      return await this.pool.run({ ...task, started: port2 }, { signal: AbortSignal.any([signal, timer.signal]), transferList: [port2] });
+    } catch (error) {
+      if (timer.signal.aborted) return { ok: false, error: TIMEOUT };
+      if (signal.aborted) return { ok: false, error: CANCELLED };
+      return { ok: false, error: workerError(error) };
+    } finally {
+      clearTimeout(timeout);
+      port1.close();
+      if (started !== null) budget.spend(performance.now() - started);
+      this.release();
+    }
+  }
+
+  private acquire(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (this.running < this.threads) {
+      this.running++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const wake = () => {
+        signal.removeEventListener('abort', onAbort);
+        this.running++;
+        resolve(true);
+      };
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(wake), 1);
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(wake);
+    });
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.();
   }
 
   async close(): Promise<void> {
@@ -49,11 +132,7 @@ export class PdfWorkerPool {
   }
 }
 
-function poolError(error: unknown, signal: AbortSignal, timedOut: boolean): ApiError {
-  if (signal.aborted && timedOut) {
-    return { code: 'PDF_TIMEOUT', message: 'Reading this PDF took longer than the time limit; it was stopped.' };
-  }
-  if (signal.aborted) return { code: 'CANCELLED', message: 'Cancelled.' };
+function workerError(error: unknown): ApiError {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return { code: 'PDF_TOO_LARGE', message: 'Reading this PDF needed more memory than allowed; it was stopped.' };

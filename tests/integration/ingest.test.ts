@@ -1,0 +1,218 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CORPUS, GEOTOPO, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
+import { filler, KNOWN_FACTS, knownFactsPages, writePdf } from '../fixtures/pdf.js';
+import { ingest, openCore, rowCounts, tempDir, value } from './helpers.js';
+
+describe('ingesting a PDF with known text on known pages', () => {
+  const core = openCore();
+  afterAll(() => core.close());
+
+  it('indexes every page, keeps 1-based pages, spans and boxes', async () => {
+    const progress: number[] = [];
+    core.on('ingest:progress', (e) => progress.push(e.pagesDone));
+    const [file] = await ingest(core, [KNOWN_FACTS_PDF]);
+    expect(file).toMatchObject({ outcome: 'ingested', pages: 3, error: null });
+    expect(file!.chunks).toBeGreaterThan(3);
+    expect(progress.at(-1)).toBe(3);
+
+    const info = value(await core.libraryInfo({}));
+    const db = new Database(info.dbPath, { readonly: true });
+    const doc = db.prepare('SELECT * FROM documents').get() as { title: string; status: string; page_count: number };
+    expect(doc).toMatchObject({ title: 'Known Facts Report', status: 'ready', page_count: 3 });
+    const pages = db.prepare('SELECT page_number, text FROM pages ORDER BY page_number').all() as { page_number: number; text: string }[];
+    expect(pages.map((p) => p.page_number)).toEqual([1, 2, 3]);
+    const chunks = db.prepare('SELECT * FROM chunks').all() as {
+      page_number: number; char_start: number; char_end: number; text: string; boxes: string;
+    }[];
+    for (const chunk of chunks) {
+      const pageText = pages[chunk.page_number - 1]!.text;
+      expect(pageText.slice(chunk.char_start, chunk.char_end)).toBe(chunk.text);
+      expect(JSON.parse(chunk.boxes).length).toBeGreaterThan(0);
+    }
+    for (const fact of KNOWN_FACTS) {
+      const holder = chunks.find((c) => c.text.replace(/\s+/g, ' ').includes(fact.text));
+      expect(holder?.page_number, fact.text).toBe(fact.page);
+    }
+    db.close();
+  });
+
+  it('finds each fact on its page: keyword leg by words, vector and hybrid legs by the passage', async () => {
+    for (const fact of KNOWN_FACTS) {
+      const keyword = value(await core.search({ query: fact.text, k: 3, mode: 'keyword' })).hits;
+      expect(keyword[0]).toMatchObject({ page: fact.page, title: 'Known Facts Report', vectorScore: null });
+      expect(keyword[0]!.text.replace(/\s+/g, ' ')).toContain(fact.text);
+      expect(keyword[0]!.keywordScore).toBeGreaterThan(0);
+
+      // The fixture embedding model has random weights, so only identical text is guaranteed to be
+      // nearest: the chunk's own text must come back first, at cosine similarity 1.
+      const passage = keyword[0]!.text;
+      const vector = value(await core.search({ query: passage, k: 3, mode: 'vector' })).hits;
+      expect(vector[0]).toMatchObject({ chunkId: keyword[0]!.chunkId, page: fact.page, keywordScore: null });
+      expect(vector[0]!.vectorScore).toBeCloseTo(1, 4);
+      const hybrid = value(await core.search({ query: passage, k: 3 })).hits;
+      expect(hybrid[0]).toMatchObject({ chunkId: keyword[0]!.chunkId, page: fact.page });
+      expect(hybrid[0]!.score).toBeCloseTo(2 / 61, 6);
+    }
+  });
+
+  it('limits search to chosen documents', async () => {
+    const [other] = await ingest(core, [path.join(CORPUS, '021-pdfa/crazyones-pdfa.pdf')]);
+    const all = value(await core.search({ query: 'crazy ones misfits rebels', k: 5, mode: 'keyword' })).hits;
+    expect(all[0]?.documentId).toBe(other!.documentId);
+    const onlyReport = value(await core.search({ query: 'crazy ones misfits rebels', k: 5, documentIds: [1] })).hits;
+    expect(onlyReport.length).toBeGreaterThan(0);
+    expect(onlyReport.every((h) => h.documentId === 1)).toBe(true);
+  });
+});
+
+/** What each corpus file must do: ingest, or fail with its own code. */
+const EXPECTED_FAILURES: Record<string, string> = {
+  'libreoffice-writer-password.pdf': 'PDF_ENCRYPTED',
+  'imagemagick-ASCII85Decode.pdf': 'PDF_NO_TEXT',
+  'imagemagick-CCITTFaxDecode.pdf': 'PDF_NO_TEXT',
+  'imagemagick-images.pdf': 'PDF_NO_TEXT',
+  'imagemagick-lzw.pdf': 'PDF_NO_TEXT',
+  'grayscale-image.pdf': 'PDF_NO_TEXT',
+  'cmyk-image.pdf': 'PDF_NO_TEXT',
+  'unreadablemetadata.pdf': 'PDF_CORRUPT',
+};
+
+describe('the shared corpus', () => {
+  const core = openCore();
+  afterAll(() => core.close());
+
+  it('ingests every file or fails it with its own error, and the batch goes on', async () => {
+    const dir = tempDir();
+    const notPdf = path.join(dir, 'notes.pdf');
+    const empty = path.join(dir, 'empty.pdf');
+    fs.writeFileSync(notPdf, 'These are plain text notes, not a PDF.');
+    fs.writeFileSync(empty, '');
+    const files = await ingest(core, [CORPUS, notPdf, empty, path.join(dir, 'missing.pdf')]);
+    const byName = new Map(files.map((f) => [path.basename(f.path), f]));
+    const corpusFiles = fs.readdirSync(CORPUS, { recursive: true }).map(String).filter((f) => f.endsWith('.pdf'));
+    expect(corpusFiles.length).toBe(31);
+    for (const file of corpusFiles) {
+      const result = byName.get(path.basename(file))!;
+      const expected = EXPECTED_FAILURES[path.basename(file)];
+      if (expected) expect(result, file).toMatchObject({ outcome: 'failed', error: { code: expected } });
+      else expect(result, file).toMatchObject({ outcome: 'ingested', error: null });
+      if (!expected) expect(result.chunks, file).toBeGreaterThan(0);
+    }
+    expect(byName.get('notes.pdf')?.error?.code).toBe('NOT_A_PDF');
+    expect(byName.get('empty.pdf')?.error?.code).toBe('PDF_EMPTY');
+    expect(byName.get('missing.pdf')?.error?.code).toBe('FILE_NOT_FOUND');
+    expect(byName.get('GeoTopo-komprimiert.pdf')).toMatchObject({ pages: 117 });
+    for (const result of files) if (result.error) expect(result.error.message.length).toBeGreaterThan(10);
+
+    // Failed documents keep their row and error, and nothing else.
+    const info = value(await core.libraryInfo({}));
+    const db = new Database(info.dbPath, { readonly: true });
+    const orphans = db
+      .prepare(`SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.status <> 'ready'`)
+      .pluck()
+      .get();
+    expect(orphans).toBe(0);
+    db.close();
+    const counts = rowCounts(info.dbPath);
+    expect(counts.fts).toBe(counts.chunks);
+    expect(counts.vectors).toBe(counts.chunks);
+  });
+
+  it('reports image-only pages of a document that also has text', async () => {
+    const dir = tempDir();
+    // Page 2 of this PDF has no text at all: reported as a page without a text layer, not dropped silently.
+    const file = await writePdf(path.join(dir, 'mixed.pdf'), [[filler(7, 5)], [], [filler(8, 5)]]);
+    const [result] = await ingest(core, [file]);
+    expect(result).toMatchObject({ outcome: 'ingested', pages: 3 });
+    const doc = value(await core.listDocuments({})).documents.find((d) => d.id === result!.documentId)!;
+    expect(doc.pagesIndexed).toBe(3);
+    expect(doc.pages).toBe(3);
+  });
+});
+
+describe('identity, changes and removal', () => {
+  const core = openCore();
+  afterAll(() => core.close());
+
+  it('never indexes the same bytes twice, re-indexes a changed file, removes everything', async () => {
+    const dir = tempDir();
+    const original = path.join(dir, 'report.pdf');
+    fs.copyFileSync(KNOWN_FACTS_PDF, original);
+    const [first] = await ingest(core, [original]);
+    const dbPath = value(await core.libraryInfo({})).dbPath;
+    const before = rowCounts(dbPath);
+
+    const copy = path.join(dir, 'copy-of-report.pdf');
+    fs.copyFileSync(original, copy);
+    const [again, duplicate] = await ingest(core, [original, copy]);
+    expect(again).toMatchObject({ outcome: 'unchanged', documentId: first!.documentId });
+    expect(duplicate).toMatchObject({ outcome: 'unchanged', documentId: first!.documentId });
+    expect(rowCounts(dbPath)).toEqual(before);
+
+    // Same path, new bytes: the new version replaces the old one.
+    await writePdf(original, [['A completely rewritten page about the lighthouse keeper of Skerryvore.']]);
+    const [changed] = await ingest(core, [original]);
+    expect(changed).toMatchObject({ outcome: 'ingested', pages: 1 });
+    expect(changed!.documentId).not.toBe(first!.documentId);
+    const docs = value(await core.listDocuments({})).documents;
+    expect(docs.map((d) => d.id)).toEqual([changed!.documentId]);
+    const { hits } = value(await core.search({ query: 'lighthouse keeper Skerryvore', k: 5 }));
+    expect(hits.every((h) => h.documentId === changed!.documentId)).toBe(true);
+
+    const removed = await core.removeDocument({ documentId: changed!.documentId! });
+    expect(removed).toEqual({ ok: true, value: { removed: changed!.documentId } });
+    expect(rowCounts(dbPath)).toEqual({ documents: 0, pages: 0, chunks: 0, fts: 0, vectors: 0 });
+    const missing = await core.removeDocument({ documentId: 999 });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('cancels a running ingestion without leaving rows behind', async () => {
+    const dbPath = value(await core.libraryInfo({})).dbPath;
+    const before = rowCounts(dbPath);
+    const { jobId } = value(await core.ingest({ paths: [GEOTOPO] }));
+    const stop = core.on('ingest:progress', (e) => {
+      if (e.jobId === jobId && e.pagesDone >= 8) void core.cancelIngest({ jobId });
+    });
+    const [result] = await core.waitForIngest(jobId);
+    stop();
+    expect(result).toMatchObject({ outcome: 'cancelled', error: { code: 'CANCELLED' } });
+    expect(rowCounts(dbPath)).toEqual(before);
+  });
+
+  it('rejects bad input with a clear error', async () => {
+    expect(await core.ingest({ paths: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await core.search({ query: '   ' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await core.search({ query: 'x', documentIds: [424242] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await core.removeDocument({ documentId: -1 } as never)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+});
+
+describe('a hostile or slow PDF costs one document, never the process', () => {
+  it('stops a document over its time limit and goes on with the batch', async () => {
+    // GeoTopo needs over a second of worker time; the small report needs a few milliseconds.
+    const core = openCore({ ingest: { documentTimeoutMs: 300 } });
+    try {
+      await ingest(core, [path.join(CORPUS, '001-trivial/minimal-document.pdf')]); // workers warm
+      const files = await ingest(core, [GEOTOPO, KNOWN_FACTS_PDF]);
+      expect(files[0]).toMatchObject({ outcome: 'failed', error: { code: 'PDF_TIMEOUT' } });
+      expect(files[1], JSON.stringify(files[1]?.error)).toMatchObject({ outcome: 'ingested' });
+      const counts = rowCounts(value(await core.libraryInfo({})).dbPath);
+      expect(counts.pages).toBe(1 + 3);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('stops a document that needs more memory than a worker may have', async () => {
+    const core = openCore({ workerHeapMb: 24 });
+    try {
+      const files = await ingest(core, [GEOTOPO]);
+      expect(files[0]).toMatchObject({ outcome: 'failed', error: { code: 'PDF_TOO_LARGE' } });
+    } finally {
+      await core.close();
+    }
+  });
+});
