@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
+import { models, tempDb, tempDir } from './helpers.js';
+
+/** Runs the real `docent` command from source, as a separate process. */
+function docent(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('docent CLI', () => {
+  it('prints help for the program and every command', () => {
+    const help = docent(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['ingest', 'docs', 'search', 'rm']) {
+      expect(help.stdout).toContain(command);
+      const sub = docent([command, '--help']);
+      expect(sub.code).toBe(0);
+      expect(sub.stdout).toContain('--db');
+      expect(sub.stdout).toContain('--json');
+    }
+    expect(docent(['search', '--help']).stdout).toMatch(/--mode <mode>[\s\S]*hybrid/);
+  });
+
+  it('exits 2 on usage errors', () => {
+    for (const args of [['frobnicate'], ['search'], ['search', 'x', '--k', 'many'], ['search', 'x', '--mode', 'fuzzy'], ['rm', 'abc'], ['ingest']]) {
+      const run = docent(args);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('ingests, lists, searches and removes, with the documented JSON shapes and exit codes', () => {
+    const db = tempDb();
+    const dir = tempDir();
+    const notPdf = path.join(dir, 'notes.pdf');
+    fs.writeFileSync(notPdf, 'plain text');
+
+    const noModel = docent(['ingest', KNOWN_FACTS_PDF, '--db', db]);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toContain('EMBEDDING_MODEL_REQUIRED');
+
+    const mixed = docent(['ingest', KNOWN_FACTS_PDF, notPdf, '--db', db, '--embedding-model', models.embeddingModel]);
+    expect(mixed.code, mixed.stderr).toBe(1);
+    expect(mixed.stdout).toMatch(/✔ .*known-facts\.pdf: 3 pages/);
+    expect(mixed.stdout).toMatch(/✘ .*notes\.pdf: .*NOT_A_PDF/);
+
+    // DOCENT_DB selects the library; the embedding model recorded in it is used by default.
+    const again = docent(['ingest', KNOWN_FACTS_PDF, '--json'], { DOCENT_DB: db });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).files[0]).toMatchObject({ outcome: 'unchanged' });
+
+    const docs = JSON.parse(docent(['docs', '--json', '--db', db]).stdout) as { documents: Record<string, unknown>[] };
+    expect(docs.documents).toHaveLength(2);
+    for (const doc of docs.documents) expect(Object.keys(doc).sort()).toEqual(['chunks', 'error', 'id', 'pages', 'path', 'status', 'title']);
+    const report = docs.documents.find((d) => d['status'] === 'ready')!;
+    expect(report).toMatchObject({ title: 'Known Facts Report', pages: 3, error: null });
+    expect(docs.documents.find((d) => d['status'] === 'failed')).toMatchObject({ error: { code: 'NOT_A_PDF' } });
+
+    const table = docent(['docs', '--db', db]);
+    expect(table.stdout).toMatch(/ID\s+TITLE\s+PAGES\s+CHUNKS\s+STATUS\s+PATH/);
+
+    const search = docent(['search', 'Quokka Rottnest fox', '--k', '2', '--json', '--mode', 'keyword', '--db', db]);
+    expect(search.code, search.stderr).toBe(0);
+    const { hits } = JSON.parse(search.stdout) as { hits: Record<string, unknown>[] };
+    expect(hits).toHaveLength(1); // only one passage holds these words
+    expect(Object.keys(hits[0]!).sort()).toEqual(['documentId', 'page', 'score', 'text', 'title']);
+    expect(hits[0]).toMatchObject({ page: 2, title: 'Known Facts Report' });
+
+    const hybrid = docent(['search', 'cathedral organ pipes', '--doc', String(report['id']), '--db', db]);
+    expect(hybrid.code, hybrid.stderr).toBe(0);
+    expect(hybrid.stdout).toMatch(/\[1\] Known Facts Report, p\. \d/);
+
+    const unknownDoc = docent(['search', 'x', '--doc', '999', '--db', db]);
+    expect(unknownDoc.code).toBe(1);
+    expect(unknownDoc.stderr).toContain('NOT_FOUND');
+
+    expect(docent(['rm', String(report['id']), '--db', db]).code).toBe(0);
+    expect(docent(['rm', String(report['id']), '--db', db]).code).toBe(1);
+    const after = JSON.parse(docent(['docs', '--json', '--db', db]).stdout) as { documents: unknown[] };
+    expect(after.documents).toHaveLength(1);
+  });
+});

@@ -1,0 +1,77 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../main/core/store/database.js';
+import { DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
+import { migrate, SCHEMA_VERSION } from '../../main/core/store/migrations.js';
+import { createVectorTable, VectorStore } from '../../main/core/store/vectors.js';
+
+function library() {
+  const db = openDatabase(':memory:');
+  createVectorTable(db, 8);
+  const vectors = new VectorStore(db, 8);
+  const store = new DocumentStore(db, () => vectors);
+  const id = store.create({ contentHash: 'h1', path: '/a.pdf', title: 'A', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+  store.startIndexing(id, 3, 'A');
+  return { db, store, id, vectors };
+}
+
+const count = (db: Database.Database, table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+const page = (n: number) => ({ pageNumber: n, kind: 'text' as const, text: 'some text here', view: [0, 0, 100, 100] as [number, number, number, number], rotation: 0 });
+const chunk = (n: number, dims = 8): ChunkRecord => ({
+  pageNumber: n, charStart: 0, charEnd: 4, tokenCount: 1, text: 'some', boxes: [[0, 0, 1, 1]],
+  vector: Float32Array.from({ length: dims }, (_, i) => (i === n % dims ? 1 : 0)),
+});
+
+describe('the library store', () => {
+  it('migrates a new file to the current schema version in WAL mode', () => {
+    const db = openDatabase(':memory:');
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a library written by a newer version', () => {
+    const db = new Database(':memory:');
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    expect(() => migrate(db)).toThrow(/newer version of Docent/);
+  });
+
+  it('commits a page batch with its chunks, FTS rows and vectors, or none of them', () => {
+    const { db, store, id } = library();
+    store.commitPages(id, [page(1)], [chunk(1), chunk(2)]);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors')]).toEqual([1, 2, 2, 2]);
+    // A vector of the wrong size fails the batch after its page and first chunk were written: all rolled back.
+    expect(() => store.commitPages(id, [page(2)], [chunk(3), chunk(4, 16)])).toThrow(/dimensions/);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors')]).toEqual([1, 2, 2, 2]);
+    expect(store.pagesIndexed(id)).toBe(1);
+  });
+
+  it('leaves a failed document with its error and no rows', () => {
+    const { db, store, id } = library();
+    store.commitPages(id, [page(1)], [chunk(1)]);
+    store.markFailed(id, { code: 'PDF_CORRUPT', message: 'broken' });
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors')]).toEqual([0, 0, 0, 0]);
+    expect(store.get(id)).toMatchObject({ status: 'failed', error: { code: 'PDF_CORRUPT', message: 'broken' }, chunks: 0 });
+  });
+
+  it('removes the version a new document replaces when the new one is ready', () => {
+    const { db, store, id } = library();
+    store.commitPages(id, [page(1)], [chunk(1)]);
+    store.markReady(id);
+    const next = store.create({ contentHash: 'h2', path: '/a.pdf', title: 'A', fileSize: 1, fileMtimeMs: 1, replacesId: id });
+    store.startIndexing(next, 1, 'A');
+    store.commitPages(next, [page(1)], [chunk(1)]);
+    expect(store.list().map((d) => d.id)).toEqual([id, next]);
+    store.markReady(next);
+    expect(store.list().map((d) => d.id)).toEqual([next]);
+    expect(count(db, 'chunk_vectors')).toBe(1);
+  });
+
+  it('finds vectors by cosine after the bit-vector first pass, optionally per document', () => {
+    const { store, id, vectors } = library();
+    store.commitPages(id, [page(1)], [chunk(1), chunk(2), chunk(3)]);
+    const query = Float32Array.from({ length: 8 }, (_, i) => (i === 2 ? 1 : 0));
+    const [best] = vectors.search(query, 1, 3);
+    expect(best?.similarity).toBeCloseTo(1);
+    expect(vectors.search(query, 3, 3, [id + 1])).toEqual([]);
+  });
+});
