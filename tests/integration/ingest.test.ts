@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CORPUS, GEOTOPO, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
-import { filler, KNOWN_FACTS, knownFactsPages, writePdf } from '../fixtures/pdf.js';
+import { filler, KNOWN_FACTS, writePdf } from '../fixtures/pdf.js';
 import { ingest, openCore, rowCounts, tempDir, value } from './helpers.js';
 
 describe('ingesting a PDF with known text on known pages', () => {

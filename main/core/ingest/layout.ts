@@ -27,6 +27,7 @@ const SAME_LINE = 0.5; // baseline difference, in font sizes
 const WORD_GAP = 0.18; // horizontal gap, in font sizes, that implies a space
 
 // Broken font encodings surface as control characters; they carry nothing a reader can use.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 
 export function stripControl(text: string): string {
