@@ -239,15 +239,16 @@ describe('fixture models in node-llama-cpp', { timeout: 60_000 }, () => {
     expect(problemsSince(mark)).toEqual([]);
   });
 
-  it('apply the matching LoRA: scale 1 changes the logits, scale 0 changes nothing', async () => {
+  it('apply the matching LoRA: scale 1 changes the next-token distribution, scale 0 changes nothing', async () => {
     const mark = logs.length;
-    const base = await nextTokenLogits(chatModel);
-    const withLora = await nextTokenLogits(chatModel, { filePath: paths.loraMatching, scale: 1 });
-    const zeroScale = await nextTokenLogits(chatModel, { filePath: paths.loraMatching, scale: 0 });
+    const base = await nextTokenProbabilities(chatModel);
+    const withLora = await nextTokenProbabilities(chatModel, { filePath: paths.loraMatching, scale: 1 });
+    const zeroScale = await nextTokenProbabilities(chatModel, { filePath: paths.loraMatching, scale: 0 });
     expect(problemsSince(mark)).toEqual([]);
 
-    expect(maxAbsDiff(base, withLora)).toBeGreaterThan(0.1);
-    expect(maxAbsDiff(base, zeroScale)).toBeLessThan(1e-4);
+    // Next-token probabilities (node-llama-cpp 3.21 exposes these rather than raw logits).
+    expect(maxAbsDiff(base, withLora)).toBeGreaterThan(0.01);
+    expect(maxAbsDiff(base, zeroScale)).toBeLessThan(1e-6);
 
     const baseText = await chatOnce();
     const loraText = await chatOnce({ filePath: paths.loraMatching, scale: 1 });
@@ -262,18 +263,19 @@ describe('fixture models in node-llama-cpp', { timeout: 60_000 }, () => {
     const err = await loraLoadError(paths.loraWrongDimensions);
     expect(err.message).toContain('Failed to initialize LoRA adapter');
     // node-llama-cpp's error only names the file; llama.cpp states the reason in its log
-    expect(problemsSince(mark)).toEqual([
-      "[error] llama_adapter_lora_init_from_file_ptr: failed to apply lora adapter: tensor 'blk.0.attn_q.weight' has incorrect shape (hint: maybe wrong base model?)",
-    ]);
+    // (The logging function's name differs between llama.cpp versions; the reason does not.)
+    const problems = problemsSince(mark);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^\[error\] llama_adapter_lora_init\w*: failed to apply lora adapter: tensor 'blk\.0\.attn_q\.weight' has incorrect shape/);
   });
 
   it('reject a LoRA declaring another architecture', async () => {
     const mark = logs.length;
     const err = await loraLoadError(paths.loraWrongArchitecture);
     expect(err.message).toContain('Failed to initialize LoRA adapter');
-    expect(problemsSince(mark)).toEqual([
-      '[error] llama_adapter_lora_init_from_file_ptr: failed to apply lora adapter: model arch and LoRA arch mismatch',
-    ]);
+    const problems = problemsSince(mark);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^\[error\] llama_adapter_lora_init\w*: failed to apply lora adapter: model arch and LoRA arch mismatch$/);
     // the model is still usable afterwards
     expect((await chatOnce()).length).toBeGreaterThan(0);
   });
@@ -297,8 +299,8 @@ describe('generator options', { timeout: 60_000 }, () => {
       expect(embedding.vector).toHaveLength(32);
 
       // Same seed, so the F16 model is the F32 chat model rounded to half precision.
-      const f32Logits = await nextTokenLogits(chatModel);
-      const f16Logits = await nextTokenLogits(f16);
+      const f32Logits = await nextTokenProbabilities(chatModel);
+      const f16Logits = await nextTokenProbabilities(f16);
       const diff = maxAbsDiff(f32Logits, f16Logits);
       expect(diff).toBeGreaterThan(0);
       expect(diff).toBeLessThan(0.05);
@@ -342,7 +344,7 @@ async function chatOnce(lora?: LoraRef): Promise<string> {
   }
 }
 
-async function nextTokenLogits(model: LlamaModel, lora?: LoraRef): Promise<Map<Token, number>> {
+async function nextTokenProbabilities(model: LlamaModel, lora?: LoraRef): Promise<Map<Token, number>> {
   const context = await model.createContext({
     contextSize: 256,
     ...(lora ? { lora: { adapters: [lora] } } : {}),
@@ -353,10 +355,10 @@ async function nextTokenLogits(model: LlamaModel, lora?: LoraRef): Promise<Map<T
     const tokens = [...(bos === null ? [] : [bos]), ...model.tokenize('According to the document, the answer is')];
     const last = tokens.pop();
     if (last === undefined) throw new Error('no tokens');
-    const results = await sequence.controlledEvaluate([...tokens, [last, { generateNext: { logits: true } }]]);
-    const logits = results.at(-1)?.next.logits;
-    if (!logits) throw new Error('no logits returned');
-    return logits;
+    const results = await sequence.controlledEvaluate([...tokens, [last, { generateNext: { probabilities: true } }]]);
+    const probabilities = results.at(-1)?.next.probabilities;
+    if (!probabilities) throw new Error('no probabilities returned');
+    return probabilities;
   } finally {
     await context.dispose();
   }
