@@ -5,12 +5,18 @@ import {
   methods,
   type DocentApi,
   type DocentEvents,
+  type AnswerResult,
   type IngestFileResult,
   type MethodName,
   type MethodOutput,
   type Result,
 } from '../../preload/contract/index.js';
-import { DocentError, toResult } from './errors.js';
+import { Answerer } from './chat/answerer.js';
+import { DEFAULT_COVERAGE, type CoverageSettings } from './chat/coverage.js';
+import { conversationMarkdown } from './chat/markdown.js';
+import { DocentError, toApiError, toResult } from './errors.js';
+import { ChatModels } from './llm/chat-model.js';
+import { ConversationStore } from './store/conversations.js';
 import { EventHub } from './events.js';
 import { expandPaths } from './ingest/files.js';
 import { DEFAULT_INGEST_SETTINGS, Ingestor, type IngestSettings } from './ingest/pipeline.js';
@@ -30,11 +36,18 @@ export interface CoreOptions {
   workerHeapMb?: number;
   ingest?: Partial<IngestSettings>;
   retrieval?: Partial<RetrievalSettings>;
+  /** A GGUF chat model, loaded on the first question (or by loadChatModel). */
+  chatModelPath?: string | undefined;
+  /** Threads for generation; defaults to DOCENT_THREADS, else every core. */
+  generationThreads?: number;
+  coverage?: Partial<CoverageSettings>;
 }
 
 export interface Core extends DocentApi, DocentEvents {
   /** Resolves when the ingest job finishes, with each file's outcome. */
   waitForIngest(jobId: string): Promise<IngestFileResult[]>;
+  /** Resolves with the finished answer of an ask (stopped answers included). */
+  waitForAnswer(answerId: string): Promise<AnswerResult>;
   close(): Promise<void>;
 }
 
@@ -51,6 +64,34 @@ export function createCore(options: CoreOptions): Core {
   const settings = { ...DEFAULT_INGEST_SETTINGS, ...options.ingest };
   let pool: PdfWorkerPool | null = null;
   const jobs = new Map<string, { controller: AbortController; done: Promise<IngestFileResult[]> }>();
+  const answers = new Map<string, { controller: AbortController; done: Promise<AnswerResult> }>();
+  const conversations = new ConversationStore(library.db);
+  const chatModels = new ChatModels(
+    (path, progress) => events.emit('model:progress', { path, progress }),
+    ...(options.generationThreads ? [options.generationThreads] : []),
+  );
+  let chatModelPath = options.chatModelPath;
+
+  async function searchReady(query: string, k: number, documentIds?: readonly number[]) {
+    if (!library.documents.list().some((d) => d.status === 'ready')) return null;
+    const embedder = await library.getEmbedder();
+    const queryVector = normalize(await embedder.embed(query));
+    return retriever.search({ query, k, mode: 'hybrid', documentIds }, library.vectors(), queryVector);
+  }
+
+  const answerer = new Answerer({
+    conversations,
+    chatModels,
+    chatModelPath: () => chatModelPath,
+    search: searchReady,
+    coverage: { ...DEFAULT_COVERAGE, ...options.coverage },
+  });
+
+  function conversationOrThrow(id: number) {
+    const conversation = conversations.get(id);
+    if (!conversation) throw new DocentError('NOT_FOUND', `There is no conversation with id ${id}.`);
+    return conversation;
+  }
 
   const handlers: Handlers = {
     async ingest({ paths }) {
@@ -109,6 +150,77 @@ export function createCore(options: CoreOptions): Core {
     async libraryInfo() {
       return { dbPath: library.dbPath, ...library.documents.counts(), embeddingModel: library.embeddingModel() };
     },
+
+    async ask(request) {
+      if (!chatModels.current && !chatModelPath) {
+        throw new DocentError('MODEL_NOT_FOUND', 'No chat model is configured. Choose a GGUF chat model (--model FILE.gguf or DOCENT_MODEL).');
+      }
+      for (const id of request.documentIds ?? []) {
+        if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
+      }
+      const { conversationId, history } = answerer.start(request);
+      const answerId = randomUUID();
+      const controller = new AbortController();
+      const done = answerer
+        .answer(answerId, request, conversationId, history, {
+          signal: controller.signal,
+          onText: (text) => events.emit('chat:token', { answerId, text }),
+        })
+        .then(
+          (answer) => {
+            events.emit('chat:done', { answerId, answer, error: null });
+            return answer;
+          },
+          (error: unknown) => {
+            events.emit('chat:done', { answerId, answer: null, error: toApiError(error) });
+            throw error;
+          },
+        )
+        .finally(() => answers.delete(answerId));
+      done.catch(() => undefined);
+      answers.set(answerId, { controller, done });
+      return { answerId, conversationId };
+    },
+
+    async stopAnswer({ answerId }) {
+      const answer = answers.get(answerId);
+      answer?.controller.abort();
+      return { stopped: answer !== undefined };
+    },
+
+    async listConversations() {
+      return { conversations: conversations.list() };
+    },
+
+    async getConversation({ conversationId }) {
+      return { conversation: conversationOrThrow(conversationId), messages: conversations.messages(conversationId) };
+    },
+
+    async renameConversation({ conversationId, title }) {
+      conversationOrThrow(conversationId);
+      conversations.rename(conversationId, title);
+      return conversationOrThrow(conversationId);
+    },
+
+    async deleteConversation({ conversationId }) {
+      conversationOrThrow(conversationId);
+      conversations.delete(conversationId);
+      return { deleted: conversationId };
+    },
+
+    async exportConversation({ conversationId }) {
+      return { markdown: conversationMarkdown(conversationOrThrow(conversationId), conversations.messages(conversationId)) };
+    },
+
+    async loadChatModel({ path }) {
+      await chatModels.load(path);
+      chatModelPath = path;
+      return chatModels.status();
+    },
+
+    async modelStatus() {
+      return chatModels.status();
+    },
   };
 
   const api = Object.fromEntries(
@@ -132,9 +244,15 @@ export function createCore(options: CoreOptions): Core {
       if (!job) throw new DocentError('NOT_FOUND', `There is no running ingest job ${jobId}.`);
       return job.done;
     },
+    async waitForAnswer(answerId) {
+      const answer = answers.get(answerId);
+      if (!answer) throw new DocentError('NOT_FOUND', `There is no running answer ${answerId}.`);
+      return answer.done;
+    },
     async close() {
-      for (const job of jobs.values()) job.controller.abort();
-      await Promise.allSettled([...jobs.values()].map((job) => job.done));
+      for (const job of [...jobs.values(), ...answers.values()]) job.controller.abort();
+      await Promise.allSettled([...jobs.values(), ...answers.values()].map((job) => job.done));
+      await chatModels.dispose();
       await pool?.close();
       await library.close();
     },

@@ -11,6 +11,17 @@ import {
   SearchRequest,
   SearchResponse,
 } from './library.js';
+import {
+  Answer,
+  AskRequest,
+  ChatDoneEvent,
+  ChatTokenEvent,
+  ConversationId,
+  ConversationSummary,
+  Message,
+  ModelProgressEvent,
+  ModelStatus,
+} from './chat.js';
 
 /**
  * Every method of the API: its input schema and its output schema. The Electron IPC door,
@@ -31,7 +42,25 @@ export const methods = {
       embeddingModel: EmbeddingModelInfo.nullable(),
     }),
   },
+  ask: { input: AskRequest, output: z.object({ answerId: z.string(), conversationId: ConversationId }) },
+  stopAnswer: { input: z.object({ answerId: z.string() }), output: z.object({ stopped: z.boolean() }) },
+  listConversations: { input: z.object({}), output: z.object({ conversations: z.array(ConversationSummary) }) },
+  getConversation: {
+    input: z.object({ conversationId: ConversationId }),
+    output: z.object({ conversation: ConversationSummary, messages: z.array(Message) }),
+  },
+  renameConversation: {
+    input: z.object({ conversationId: ConversationId, title: z.string().trim().min(1).max(200) }),
+    output: ConversationSummary,
+  },
+  deleteConversation: { input: z.object({ conversationId: ConversationId }), output: z.object({ deleted: ConversationId }) },
+  exportConversation: { input: z.object({ conversationId: ConversationId }), output: z.object({ markdown: z.string() }) },
+  loadChatModel: { input: z.object({ path: z.string().min(1) }), output: ModelStatus },
+  modelStatus: { input: z.object({}), output: ModelStatus },
 } as const;
+
+/** The finished answer of an ask, for callers that wait rather than listen. */
+export type AnswerResult = z.output<typeof Answer>;
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;
@@ -48,6 +77,9 @@ export const events = {
   'ingest:progress': IngestProgressEvent,
   'ingest:file': IngestFileDoneEvent,
   'ingest:done': IngestDoneEvent,
+  'chat:token': ChatTokenEvent,
+  'chat:done': ChatDoneEvent,
+  'model:progress': ModelProgressEvent,
 } as const;
 
 export type Events = typeof events;

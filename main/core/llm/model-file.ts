@@ -12,6 +12,8 @@ export interface ModelFileInfo {
   type: string | null;
   size: number;
   mtimeMs: number;
+  /** The GGUF metadata as read, for checks specific to a kind of model. */
+  metadata: Record<string, unknown>;
 }
 
 /** Reads a GGUF file's metadata before anything loads it, so a bad file is a clear error. */
@@ -41,6 +43,7 @@ export async function inspectModelFile(file: string): Promise<ModelFileInfo> {
     type: typeof general?.type === 'string' ? general.type : null,
     size: stat.size,
     mtimeMs: stat.mtimeMs,
+    metadata: info.metadata as unknown as Record<string, unknown>,
   };
 }
 

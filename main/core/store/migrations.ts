@@ -72,6 +72,47 @@ const MIGRATIONS: readonly string[] = [
     sha256 TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    -- Assistant messages only: what was searched, what the prompt held, how it went.
+    search_query TEXT,
+    sources TEXT,
+    covered INTEGER,
+    grounded INTEGER,
+    stopped INTEGER,
+    timings TEXT,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX messages_conversation ON messages(conversation_id, id);
+
+  -- Citations keep their own copy of title, page and text, so an answer stays readable after
+  -- its document is removed.
+  CREATE TABLE citations (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    chunk_id INTEGER,
+    document_id INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    verified INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX citations_message ON citations(message_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

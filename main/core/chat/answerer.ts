@@ -1,0 +1,223 @@
+import { LlamaChatSession, type ChatHistoryItem, type LlamaContext, type LlamaGrammar } from 'node-llama-cpp';
+import { z } from 'zod';
+import { AskRequest, type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
+import { DocentError } from '../errors.js';
+import type { ChatModels } from '../llm/chat-model.js';
+import { getRuntime } from '../llm/runtime.js';
+import type { ConversationStore } from '../store/conversations.js';
+import { isCovered, type CoverageSettings } from './coverage.js';
+import { citationGrammar, findMarkers } from './grammar.js';
+import { buildPrompt, type Turn } from './prompt.js';
+import { bestSupportingSpan, sentenceAt, support, SUPPORT_THRESHOLD } from './verify.js';
+
+export type ParsedAsk = z.output<typeof AskRequest>;
+
+export interface AnswerDeps {
+  conversations: ConversationStore;
+  chatModels: ChatModels;
+  /** The chat model to use when none is loaded yet. */
+  chatModelPath: () => string | undefined;
+  /** Hybrid search over ready documents; null when the library holds none. */
+  search: (query: string, k: number, documentIds?: readonly number[]) => Promise<SearchHit[] | null>;
+  coverage: CoverageSettings;
+}
+
+export interface AnswerCallbacks {
+  signal: AbortSignal;
+  onText: (text: string) => void;
+}
+
+const NOT_COVERED =
+  'The documents in your library do not cover this question, so I will not answer it from memory. The closest passages are listed below.';
+const CLOSEST_SHOWN = 3;
+
+/**
+ * One question, answered from the library: rewrite a follow-up into a standalone query,
+ * retrieve, decide whether the library covers it, generate under a grammar that only admits
+ * citations of the sources in the prompt, then resolve and verify every citation.
+ */
+export class Answerer {
+  private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
+  private readonly busy = new WeakMap<LlamaContext, Promise<unknown>>();
+
+  constructor(private readonly deps: AnswerDeps) {}
+
+  /** Creates the conversation if needed and records the question; the answer follows in `answer`. */
+  start(request: ParsedAsk): { conversationId: number; history: Turn[] } {
+    const { conversations } = this.deps;
+    let conversationId = request.conversationId;
+    if (conversationId === undefined) {
+      conversationId = conversations.create(request.question.length > 80 ? `${request.question.slice(0, 79)}…` : request.question);
+    } else if (!conversations.get(conversationId)) {
+      throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
+    }
+    const history = conversations.messages(conversationId).map((m) => ({ role: m.role, text: m.content }));
+    conversations.addUserMessage(conversationId, request.question);
+    return { conversationId, history };
+  }
+
+  async answer(answerId: string, request: ParsedAsk, conversationId: number, history: Turn[], callbacks: AnswerCallbacks): Promise<Answer> {
+    const started = performance.now();
+    const model = history.length > 0 ? await this.model() : null;
+    const searchQuery = model && history.length > 0 ? await this.standaloneQuery(request.question, history) : request.question;
+
+    const hits = (await this.deps.search(searchQuery, request.sources, request.documentIds)) ?? [];
+    const retrievalMs = performance.now() - started;
+    const covered = hits.length > 0 && isCovered(request.question, hits, this.deps.coverage);
+    const toSource = (hit: SearchHit, i: number): Source => ({
+      n: i + 1,
+      chunkId: hit.chunkId,
+      documentId: hit.documentId,
+      title: hit.title,
+      page: hit.page,
+      text: hit.text,
+      charStart: hit.charStart,
+      charEnd: hit.charEnd,
+      boxes: hit.boxes,
+      score: hit.score,
+    });
+
+    if (!covered) {
+      callbacks.onText(NOT_COVERED);
+      const timings: Timings = { retrievalMs, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: performance.now() - started };
+      const sources = hits.slice(0, CLOSEST_SHOWN).map(toSource);
+      return this.save(answerId, conversationId, { content: NOT_COVERED, searchQuery, sources, citations: [], covered: false, grounded: false, stopped: false, timings });
+    }
+
+    const loaded = await this.model();
+    const context = await this.deps.chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
+    return this.exclusive(context, async () => {
+      const countTokens = (text: string) => loaded.model.tokenize(text).length;
+      const prompt = buildPrompt(request.question, hits.map((h, i) => toSource(h, i)), history, {
+        contextTokens: context.contextSize,
+        answerTokens: request.maxTokens,
+        countTokens,
+      });
+      if (prompt.sources.length === 0) throw new DocentError('INTERNAL', 'The context is too small to hold even one source.');
+      const grammar = await this.grammar(prompt.sources.length);
+      const session = new LlamaChatSession({ contextSequence: context.getSequence(), autoDisposeSequence: true });
+      let firstToken: number | null = null;
+      let generatedTokens = 0;
+      let text: string;
+      try {
+        session.setChatHistory(chatHistory(prompt.system, prompt.history));
+        text = await session.prompt(request.question, {
+          grammar,
+          maxTokens: request.maxTokens,
+          temperature: request.temperature,
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          signal: callbacks.signal,
+          stopOnAbortSignal: true,
+          onToken: (tokens) => {
+            generatedTokens += tokens.length;
+          },
+          onTextChunk: (chunk) => {
+            firstToken ??= performance.now();
+            callbacks.onText(chunk);
+          },
+        });
+      } finally {
+        session.dispose();
+      }
+      const finished = performance.now();
+      const citations = resolveCitations(text, prompt.sources);
+      const timings: Timings = {
+        retrievalMs,
+        promptTokens: prompt.promptTokens,
+        timeToFirstTokenMs: firstToken === null ? null : firstToken - started,
+        tokensPerSecond: firstToken !== null && generatedTokens > 1 ? (generatedTokens - 1) / ((finished - firstToken) / 1000) : null,
+        generatedTokens,
+        totalMs: finished - started,
+      };
+      return this.save(answerId, conversationId, {
+        content: text,
+        searchQuery,
+        sources: prompt.sources,
+        citations,
+        covered: true,
+        grounded: citations.length > 0 && citations.every((c) => c.verified),
+        stopped: callbacks.signal.aborted,
+        timings,
+      });
+    });
+  }
+
+  private save(answerId: string, conversationId: number, message: Parameters<ConversationStore['addAssistantMessage']>[1]): Answer {
+    const messageId = this.deps.conversations.addAssistantMessage(conversationId, message);
+    return { answerId, conversationId, messageId, answer: message.content, citations: message.citations, sources: message.sources, covered: message.covered, grounded: message.grounded, stopped: message.stopped, searchQuery: message.searchQuery, timings: message.timings };
+  }
+
+  private async model() {
+    const current = this.deps.chatModels.current;
+    if (current) return current;
+    const file = this.deps.chatModelPath();
+    if (!file) throw new DocentError('MODEL_NOT_FOUND', 'No chat model is configured. Choose a GGUF chat model (--model FILE.gguf or DOCENT_MODEL).');
+    return this.deps.chatModels.load(file);
+  }
+
+  /** "And in 2019?" becomes a question that stands alone; the original words are kept for recall. */
+  private async standaloneQuery(question: string, history: Turn[]): Promise<string> {
+    const context = await this.deps.chatModels.context([]);
+    const rewritten = await this.exclusive(context, async () => {
+      const session = new LlamaChatSession({ contextSequence: context.getSequence(), autoDisposeSequence: true });
+      try {
+        const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text.slice(0, 500)}`).join('\n');
+        return await session.prompt(
+          `Conversation:\n${recent}\n\nFollow-up question: ${question}\n\nRewrite the follow-up question as one standalone search query. Reply with the query only.`,
+          { maxTokens: 48, temperature: 0 },
+        );
+      } finally {
+        session.dispose();
+      }
+    });
+    const query = rewritten.replace(/\s+/g, ' ').trim().slice(0, 300);
+    return query && query.toLowerCase() !== question.toLowerCase() ? `${query} ${question}` : question;
+  }
+
+  private grammar(sourceCount: number): Promise<LlamaGrammar> {
+    let grammar = this.grammars.get(sourceCount);
+    if (!grammar) {
+      grammar = getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) }));
+      this.grammars.set(sourceCount, grammar);
+    }
+    return grammar;
+  }
+
+  /** One generation at a time per context (it has one sequence). */
+  private exclusive<T>(context: LlamaContext, work: () => Promise<T>): Promise<T> {
+    const previous = this.busy.get(context) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    this.busy.set(context, run.catch(() => undefined));
+    return run;
+  }
+}
+
+function chatHistory(system: string, turns: readonly Turn[]): ChatHistoryItem[] {
+  return [
+    { type: 'system', text: system },
+    ...turns.map((t): ChatHistoryItem => (t.role === 'user' ? { type: 'user', text: t.text } : { type: 'model', response: [t.text] })),
+  ];
+}
+
+/** Every marker becomes a citation of the source it names, checked against its sentence. */
+export function resolveCitations(answer: string, sources: readonly Source[]): Citation[] {
+  return findMarkers(answer).flatMap(({ n, index }) => {
+    const source = sources[n - 1];
+    if (!source) return []; // unreachable under the grammar; kept so no marker can ever point nowhere
+    const claim = sentenceAt(answer, index).replace(/\[\d+\]/g, ' ');
+    const span = bestSupportingSpan(claim, source.text);
+    return [
+      {
+        n,
+        chunkId: source.chunkId,
+        documentId: source.documentId,
+        title: source.title,
+        page: source.page,
+        charStart: source.charStart + span.start,
+        charEnd: source.charStart + span.end,
+        text: source.text.slice(span.start, span.end),
+        verified: support(claim, source.text) >= SUPPORT_THRESHOLD,
+      },
+    ];
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Checks that a cited passage supports the sentence that cites it: the share of the
+ * sentence's content words (letters or digits, 3+ characters, not stop words) that appear in
+ * the passage. At or above SUPPORT_THRESHOLD the citation is verified.
+ */
+export const SUPPORT_THRESHOLD = 0.35;
+
+const STOP_WORDS = new Set(
+  'the and for are but not you all any can her was one our out has had his how its may new now old see two way who did get let say she too use that with have this will your from they been were what when which their there would about into than them then these some could other more also only such like just over most very after where while those both each between through under because being does'.split(
+    ' ',
+  ),
+);
+
+export function contentWords(text: string): Set<string> {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [];
+  return new Set(words.filter((w) => !STOP_WORDS.has(w)));
+}
+
+/** Share of the claim's content words found in the passage; 0 when the claim has none. */
+export function support(claim: string, passage: string): number {
+  const claimWords = contentWords(claim);
+  if (claimWords.size === 0) return 0;
+  const passageWords = contentWords(passage);
+  let shared = 0;
+  for (const word of claimWords) if (passageWords.has(word)) shared++;
+  return shared / claimWords.size;
+}
+
+const sentences = new Intl.Segmenter(undefined, { granularity: 'sentence' });
+
+/** The sentence of `text` that contains `index` (citation markers sit at a sentence's end). */
+export function sentenceAt(text: string, index: number): string {
+  let last = '';
+  for (const s of sentences.segment(text)) {
+    if (index < s.index + s.segment.length) return s.segment;
+    last = s.segment;
+  }
+  return last;
+}
+
+/** The span of the passage's sentence that best supports the claim, relative to the passage. */
+export function bestSupportingSpan(claim: string, passage: string): { start: number; end: number; score: number } {
+  let best = { start: 0, end: passage.length, score: support(claim, passage) };
+  let bestSentence = { start: 0, end: passage.length, score: -1 };
+  for (const s of sentences.segment(passage)) {
+    const score = support(claim, s.segment);
+    if (score > bestSentence.score) {
+      const trimmed = s.segment.trimEnd();
+      bestSentence = { start: s.index, end: s.index + trimmed.length, score };
+    }
+  }
+  if (bestSentence.score > 0) best = { ...bestSentence, score: best.score };
+  return best;
+}

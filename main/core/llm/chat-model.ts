@@ -1,0 +1,151 @@
+import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { AdapterRef, ModelStatus } from '../../../preload/contract/index.js';
+import { DocentError } from '../errors.js';
+import { inspectModelFile, type ModelFileInfo } from './model-file.js';
+import { backendStatus, generationThreads, getRuntime, takeLlamaErrors } from './runtime.js';
+
+type ResolvedAdapter = { path: string; scale: number };
+
+interface Loaded {
+  info: ModelFileInfo;
+  model: LlamaModel;
+  /** One context per adapter set: the base model is loaded once and shared. */
+  contexts: Map<string, Promise<LlamaContext>>;
+}
+
+const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'jina-bert-v2', 't5encoder', 'modern-bert']);
+const MAX_CONTEXT = 8192;
+
+/** Refuses what is not a chat model before llama.cpp is asked to load it. */
+export function checkChatModel(info: ModelFileInfo): void {
+  const arch = info.metadata[info.architecture] as Record<string, unknown> | undefined;
+  if (info.type === 'adapter') throw new DocentError('MODEL_INVALID', `${info.name} is a LoRA adapter, not a chat model. Attach it as an adapter instead.`);
+  if (EMBEDDING_ARCHITECTURES.has(info.architecture) || arch?.['pooling_type'] !== undefined) {
+    throw new DocentError('MODEL_INVALID', `${info.name} is an embedding model, not a chat model.`);
+  }
+  if (!info.metadata['tokenizer']) throw new DocentError('MODEL_INVALID', `${info.name} has no tokenizer, so it cannot chat.`);
+}
+
+/**
+ * The chat model: one loaded at a time, behind a lock, with a context per set of LoRA adapters.
+ */
+export class ChatModels {
+  private loaded: Loaded | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly onProgress: (path: string, progress: number) => void,
+    private readonly threads = generationThreads(),
+  ) {}
+
+  get current(): Loaded | null {
+    return this.loaded;
+  }
+
+  /** Loads a model, replacing the one loaded; loading the same file again is a no-op. */
+  load(file: string): Promise<Loaded> {
+    return this.locked(async () => {
+      const info = await inspectModelFile(file);
+      if (this.loaded?.info.path === info.path) return this.loaded;
+      checkChatModel(info);
+      await this.unloadNow();
+      const llama = await getRuntime();
+      try {
+        const model = await llama.loadModel({
+          modelPath: info.path,
+          onLoadProgress: (progress) => this.onProgress(info.path, progress),
+        });
+        this.loaded = { info, model, contexts: new Map() };
+        return this.loaded;
+      } catch (error) {
+        throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${reason(error)}`);
+      }
+    });
+  }
+
+  /** The context for this adapter set, created on first use. */
+  async context(adapters: readonly ResolvedAdapter[]): Promise<LlamaContext> {
+    const loaded = this.loaded;
+    if (!loaded) throw new DocentError('MODEL_NOT_FOUND', 'No chat model is loaded.');
+    const active = adapters.filter((a) => a.scale > 0);
+    const key = JSON.stringify(active.map((a) => [a.path, a.scale]));
+    let context = loaded.contexts.get(key);
+    if (!context) {
+      context = this.createContext(loaded, active);
+      loaded.contexts.set(key, context);
+      context.catch(() => loaded.contexts.delete(key));
+    }
+    return context;
+  }
+
+  private async createContext(loaded: Loaded, adapters: ResolvedAdapter[]): Promise<LlamaContext> {
+    for (const adapter of adapters) await checkAdapter(adapter.path, loaded.info);
+    takeLlamaErrors();
+    try {
+      return await loaded.model.createContext({
+        contextSize: { min: 512, max: Math.min(loaded.model.trainContextSize || MAX_CONTEXT, MAX_CONTEXT) },
+        threads: this.threads,
+        ...(adapters.length ? { lora: { adapters: adapters.map((a) => ({ filePath: a.path, scale: a.scale })) } } : {}),
+      });
+    } catch (error) {
+      const why = takeLlamaErrors().find((line) => /lora|adapter/i.test(line));
+      if (adapters.length) {
+        throw new DocentError('ADAPTER_MISMATCH', `The adapter does not fit ${loaded.info.name}: ${why?.replace(/^.*?: /, '') ?? reason(error)}`);
+      }
+      throw new DocentError('MODEL_INVALID', `Could not create a context for ${loaded.info.name}: ${reason(error)}`);
+    }
+  }
+
+  async status(): Promise<ModelStatus> {
+    const backend = await backendStatus();
+    const loaded = this.loaded;
+    const contexts = loaded ? await Promise.all([...loaded.contexts.values()].map((c) => c.catch(() => null))) : [];
+    return {
+      chatModel: loaded
+        ? { path: loaded.info.path, name: loaded.info.name, contextSize: contexts.find((c) => c)?.contextSize ?? null }
+        : null,
+      ...backend,
+    };
+  }
+
+  dispose(): Promise<void> {
+    return this.locked(() => this.unloadNow());
+  }
+
+  private async unloadNow(): Promise<void> {
+    const loaded = this.loaded;
+    this.loaded = null;
+    if (!loaded) return;
+    for (const context of loaded.contexts.values()) await context.then((c) => c.dispose()).catch(() => undefined);
+    await loaded.model.dispose();
+  }
+
+  private locked<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+}
+
+async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {
+  let info: ModelFileInfo;
+  try {
+    info = await inspectModelFile(file);
+  } catch (error) {
+    if (error instanceof DocentError) throw new DocentError(error.code === 'MODEL_NOT_FOUND' ? 'MODEL_NOT_FOUND' : 'ADAPTER_MISMATCH', error.message);
+    throw error;
+  }
+  if (info.type !== 'adapter') throw new DocentError('ADAPTER_MISMATCH', `${info.name} is not a LoRA adapter.`);
+  if (info.architecture !== model.architecture) {
+    throw new DocentError(
+      'ADAPTER_MISMATCH',
+      `The adapter ${info.name} was made for the ${info.architecture} architecture; ${model.name} is ${model.architecture}.`,
+    );
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export type { AdapterRef };

@@ -1,0 +1,154 @@
+import type { Citation, ConversationSummary, Message, Source, Timings } from '../../../preload/contract/index.js';
+import type { Db } from './database.js';
+
+interface MessageRow {
+  id: number;
+  role: 'user' | 'assistant';
+  content: string;
+  sources: string | null;
+  covered: number | null;
+  grounded: number | null;
+  stopped: number | null;
+  timings: string | null;
+  created_at: string;
+}
+
+interface CitationRow {
+  message_id: number;
+  n: number;
+  chunk_id: number | null;
+  document_id: number;
+  title: string;
+  page: number;
+  char_start: number;
+  char_end: number;
+  text: string;
+  verified: number;
+}
+
+export interface AssistantMessage {
+  content: string;
+  searchQuery: string;
+  sources: Source[];
+  citations: Citation[];
+  covered: boolean;
+  grounded: boolean;
+  stopped: boolean;
+  timings: Timings;
+}
+
+const bool = (v: number | null) => (v === null ? null : v === 1);
+
+/** Conversations, their messages and the citations of each answer, in the library file. */
+export class ConversationStore {
+  constructor(private readonly db: Db) {}
+
+  create(title: string): number {
+    const now = new Date().toISOString();
+    return Number(this.db.prepare(`INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)`).run(title, now, now).lastInsertRowid);
+  }
+
+  get(id: number): ConversationSummary | null {
+    const row = this.db
+      .prepare(
+        `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
+         (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
+         FROM conversations c WHERE c.id = ?`,
+      )
+      .get(id) as ConversationSummary | undefined;
+    return row ?? null;
+  }
+
+  list(): ConversationSummary[] {
+    return this.db
+      .prepare(
+        `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
+         (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
+         FROM conversations c ORDER BY c.updated_at DESC, c.id DESC`,
+      )
+      .all() as ConversationSummary[];
+  }
+
+  rename(id: number, title: string): boolean {
+    return this.db.prepare(`UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?`).run(title, new Date().toISOString(), id).changes > 0;
+  }
+
+  delete(id: number): boolean {
+    return this.db.prepare(`DELETE FROM conversations WHERE id = ?`).run(id).changes > 0;
+  }
+
+  addUserMessage(conversationId: number, content: string): number {
+    const now = new Date().toISOString();
+    const id = this.db
+      .prepare(`INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)`)
+      .run(conversationId, content, now).lastInsertRowid;
+    this.db.prepare(`UPDATE conversations SET updated_at = ? WHERE id = ?`).run(now, conversationId);
+    return Number(id);
+  }
+
+  /** The answer, its sources and citations in one transaction. */
+  addAssistantMessage(conversationId: number, message: AssistantMessage): number {
+    const now = new Date().toISOString();
+    let id = 0;
+    this.db.transaction(() => {
+      id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO messages(conversation_id, role, content, search_query, sources, covered, grounded, stopped, timings, created_at)
+             VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            conversationId,
+            message.content,
+            message.searchQuery,
+            JSON.stringify(message.sources),
+            message.covered ? 1 : 0,
+            message.grounded ? 1 : 0,
+            message.stopped ? 1 : 0,
+            JSON.stringify(message.timings),
+            now,
+          ).lastInsertRowid,
+      );
+      const insert = this.db.prepare(
+        `INSERT INTO citations(message_id, n, chunk_id, document_id, title, page, char_start, char_end, text, verified)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const c of message.citations) {
+        insert.run(id, c.n, c.chunkId, c.documentId, c.title, c.page, c.charStart, c.charEnd, c.text, c.verified ? 1 : 0);
+      }
+      this.db.prepare(`UPDATE conversations SET updated_at = ? WHERE id = ?`).run(now, conversationId);
+    })();
+    return id;
+  }
+
+  messages(conversationId: number): Message[] {
+    const rows = this.db.prepare(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY id`).all(conversationId) as MessageRow[];
+    const citations = this.db
+      .prepare(`SELECT c.* FROM citations c JOIN messages m ON m.id = c.message_id WHERE m.conversation_id = ? ORDER BY c.id`)
+      .all(conversationId) as CitationRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      role: row.role,
+      content: row.content,
+      citations: citations
+        .filter((c) => c.message_id === row.id)
+        .map((c) => ({
+          n: c.n,
+          chunkId: c.chunk_id,
+          documentId: c.document_id,
+          title: c.title,
+          page: c.page,
+          charStart: c.char_start,
+          charEnd: c.char_end,
+          text: c.text,
+          verified: c.verified === 1,
+        })),
+      sources: row.sources ? (JSON.parse(row.sources) as Source[]) : [],
+      covered: bool(row.covered),
+      grounded: bool(row.grounded),
+      stopped: bool(row.stopped),
+      timings: row.timings ? (JSON.parse(row.timings) as Timings) : null,
+      createdAt: row.created_at,
+    }));
+  }
+}

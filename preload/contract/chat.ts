@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { DocumentId, TextBox } from './library.js';
+
+export const ConversationId = z.number().int().positive();
+
+export const AdapterRef = z.object({
+  path: z.string().min(1),
+  /** 0 leaves the model as it is; 1 applies the adapter as trained. */
+  scale: z.number().min(0).max(4).default(1),
+});
+export type AdapterRef = z.input<typeof AdapterRef>;
+
+export const AskRequest = z.object({
+  question: z.string().trim().min(1, 'The question is empty.').max(4000),
+  conversationId: ConversationId.optional(),
+  documentIds: z.array(DocumentId).optional(),
+  adapters: z.array(AdapterRef).max(8).default([]),
+  temperature: z.number().min(0).max(2).default(0),
+  maxTokens: z.number().int().min(1).max(4096).default(512),
+  /** Passages retrieved for the prompt (fewer if the token budget is short). */
+  sources: z.number().int().min(1).max(20).default(6),
+  seed: z.number().int().nonnegative().optional(),
+});
+export type AskRequest = z.input<typeof AskRequest>;
+
+export const Source = z.object({
+  n: z.number().int().positive(),
+  chunkId: z.number().int().positive(),
+  documentId: DocumentId,
+  title: z.string(),
+  page: z.number().int().positive(),
+  text: z.string(),
+  charStart: z.number().int().nonnegative(),
+  charEnd: z.number().int().nonnegative(),
+  boxes: z.array(TextBox),
+  score: z.number(),
+});
+export type Source = z.infer<typeof Source>;
+
+export const Citation = z.object({
+  n: z.number().int().positive(),
+  chunkId: z.number().int().positive().nullable(),
+  documentId: DocumentId,
+  title: z.string(),
+  page: z.number().int().positive(),
+  /** The cited passage's span in the page text (the sentence of the chunk that best supports the claim). */
+  charStart: z.number().int().nonnegative(),
+  charEnd: z.number().int().nonnegative(),
+  text: z.string(),
+  /** The cited passage shares enough content words with the sentence that cites it. */
+  verified: z.boolean(),
+});
+export type Citation = z.infer<typeof Citation>;
+
+export const Timings = z.object({
+  retrievalMs: z.number().nonnegative(),
+  promptTokens: z.number().int().nonnegative(),
+  timeToFirstTokenMs: z.number().nonnegative().nullable(),
+  tokensPerSecond: z.number().nonnegative().nullable(),
+  generatedTokens: z.number().int().nonnegative(),
+  totalMs: z.number().nonnegative(),
+});
+export type Timings = z.infer<typeof Timings>;
+
+export const Answer = z.object({
+  answerId: z.string(),
+  conversationId: ConversationId,
+  messageId: z.number().int().positive(),
+  answer: z.string(),
+  citations: z.array(Citation),
+  /** The passages the prompt held (or, when not covered, the closest ones found). */
+  sources: z.array(Source),
+  /** The library had something relevant; when false the answer says so and nothing was generated. */
+  covered: z.boolean(),
+  /** Covered, cites at least one source, and every citation is verified. */
+  grounded: z.boolean(),
+  /** Stopped by the user before the model finished; the text so far is kept. */
+  stopped: z.boolean(),
+  searchQuery: z.string(),
+  timings: Timings,
+});
+export type Answer = z.infer<typeof Answer>;
+
+export const ConversationSummary = z.object({
+  id: ConversationId,
+  title: z.string(),
+  messages: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const Message = z.object({
+  id: z.number().int().positive(),
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  citations: z.array(Citation),
+  sources: z.array(Source),
+  covered: z.boolean().nullable(),
+  grounded: z.boolean().nullable(),
+  stopped: z.boolean().nullable(),
+  timings: Timings.nullable(),
+  createdAt: z.string(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ModelStatus = z.object({
+  chatModel: z.object({ path: z.string(), name: z.string(), contextSize: z.number().int().nullable() }).nullable(),
+  backend: z.enum(['cuda', 'vulkan', 'metal', 'cpu']),
+  deviceNames: z.array(z.string()),
+  vram: z.object({ total: z.number(), used: z.number() }).nullable(),
+  ram: z.object({ total: z.number(), free: z.number() }),
+});
+export type ModelStatus = z.infer<typeof ModelStatus>;
+
+export const ChatTokenEvent = z.object({ answerId: z.string(), text: z.string() });
+export const ChatDoneEvent = z.object({
+  answerId: z.string(),
+  answer: Answer.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export const ModelProgressEvent = z.object({ path: z.string(), progress: z.number().min(0).max(1) });
