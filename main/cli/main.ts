@@ -1,78 +1,20 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import path from 'node:path';
-import type { ApiError, Result } from '../../preload/contract/index.js';
-import { createCore, type Core } from '../core/index.js';
-import { defaultLibraryPath } from '../core/paths.js';
+import { registerChatCommands } from './chat.js';
+import {
+  collect,
+  EXIT_FAILED,
+  EXIT_USAGE,
+  ExitError,
+  positiveInt,
+  print,
+  unwrap,
+  withCommonOptions,
+  withCore,
+  type CommonOptions,
+} from './common.js';
 import { documentsTable, fileOutcome, hitsText } from './output.js';
-
-/** Exit codes: 0 success, 1 the work failed (or some files did), 2 the command was used wrongly. */
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-
-interface CommonOptions {
-  db?: string;
-  embeddingModel?: string;
-  json?: boolean;
-}
-
-class ExitError extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function withCommonOptions(command: Command): Command {
-  return command
-    .option('--db <file>', 'library file (default: DOCENT_DB, else the app library in the user data folder)')
-    .option(
-      '--embedding-model <file.gguf>',
-      'embedding model (default: DOCENT_EMBEDDING_MODEL, else the model the library was built with)',
-    )
-    .option('--json', 'print machine-readable JSON');
-}
-
-function openCore(options: CommonOptions): Core {
-  return createCore({
-    dbPath: path.resolve(options.db ?? defaultLibraryPath()),
-    embeddingModelPath: options.embeddingModel ?? (process.env['DOCENT_EMBEDDING_MODEL'] || undefined),
-  });
-}
-
-function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw new ExitError(result.error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED, describe(result.error));
-}
-
-function describe(error: ApiError): string {
-  return `${error.message} [${error.code}]`;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number.');
-  return n;
-}
-
-function collect(value: string, previous: number[] = []): number[] {
-  return [...previous, positiveInt(value)];
-}
-
-async function withCore<T>(options: CommonOptions, work: (core: Core) => Promise<T>): Promise<T> {
-  const core = openCore(options);
-  try {
-    return await work(core);
-  } finally {
-    await core.close();
-  }
-}
-
-function print(options: CommonOptions, json: unknown, text: string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
-}
 
 async function ingestCommand(paths: string[], options: CommonOptions): Promise<void> {
   await withCore(options, async (core) => {
@@ -184,6 +126,7 @@ export function buildProgram(): Command {
     });
   });
 
+  registerChatCommands(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import type { DocumentInfo, IngestFileResult, SearchHit } from '../../preload/contract/index.js';
+import type { Answer, DocumentInfo, IngestFileResult, SearchHit } from '../../preload/contract/index.js';
 
 /** Plain-text renderings for a terminal; --json bypasses these. */
 
@@ -54,4 +54,25 @@ export function hitsText(hits: readonly SearchHit[]): string {
       return `[${i + 1}] ${hit.title}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${excerpt.length > 300 ? `${excerpt.slice(0, 299)}…` : excerpt}`;
     })
     .join('\n\n');
+}
+
+/** The sources under an answer: each cited source once, `[n] title, p. N`; or the closest passages. */
+export function answerSources(answer: Answer): string {
+  if (!answer.covered) {
+    if (answer.sources.length === 0) return 'The library has no passages close to this question.';
+    return `Closest passages:\n${answer.sources.map((s) => `  ${s.title}, p. ${s.page}: ${excerpt(s.text, 160)}`).join('\n')}`;
+  }
+  const cited = new Map<number, Answer['citations'][number] & { unverified: boolean }>();
+  for (const c of answer.citations) {
+    const seen = cited.get(c.n);
+    cited.set(c.n, { ...c, unverified: (seen?.unverified ?? false) || !c.verified });
+  }
+  const lines = [...cited.values()].sort((a, b) => a.n - b.n).map((c) => `[${c.n}] ${c.title}, p. ${c.page}${c.unverified ? '  (not verified)' : ''}`);
+  const status = answer.stopped ? ' (stopped)' : answer.grounded ? '' : ' (not grounded: some statements are not backed by a verified source)';
+  return lines.length ? `Sources${status}:\n${lines.join('\n')}` : `No sources cited${status}.`;
+}
+
+function excerpt(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

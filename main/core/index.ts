@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import path from 'node:path';
 import { z } from 'zod';
 import {
   methods,
@@ -158,6 +159,9 @@ export function createCore(options: CoreOptions): Core {
       for (const id of request.documentIds ?? []) {
         if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
       }
+      // Models load before the answer's clock starts, and a bad model is an error here, at once.
+      if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
+      if (library.documents.list().some((d) => d.status === 'ready')) await library.getEmbedder();
       const { conversationId, history } = answerer.start(request);
       const answerId = randomUUID();
       const controller = new AbortController();

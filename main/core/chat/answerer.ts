@@ -1,6 +1,7 @@
 import { LlamaChatSession, type ChatHistoryItem, type LlamaContext, type LlamaGrammar } from 'node-llama-cpp';
-import { z } from 'zod';
-import { AskRequest, type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
+import type { z } from 'zod';
+import type { AskRequest} from '../../../preload/contract/index.js';
+import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
 import type { ChatModels } from '../llm/chat-model.js';
 import { getRuntime } from '../llm/runtime.js';
@@ -120,6 +121,8 @@ export class Answerer {
         session.dispose();
       }
       const finished = performance.now();
+      // A generation cut off by maxTokens or Stop may end inside a marker ("... [2").
+      text = text.replace(/\s*\[\d*$/, '');
       const citations = resolveCitations(text, prompt.sources);
       const timings: Timings = {
         retrievalMs,

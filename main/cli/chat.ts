@@ -1,0 +1,160 @@
+import type { Command} from 'commander';
+import { InvalidArgumentError } from 'commander';
+import fs from 'node:fs';
+import readline from 'node:readline/promises';
+import type { AdapterRef, Answer } from '../../preload/contract/index.js';
+import { toApiError } from '../core/errors.js';
+import type { Core } from '../core/index.js';
+import { collect, describe, ExitError, EXIT_FAILED, positiveInt, print, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
+import { answerSources } from './output.js';
+
+interface ChatOptions extends CommonOptions {
+  model?: string;
+  conversation?: number;
+  doc?: number[];
+  adapter?: AdapterRef[];
+  maxTokens: number;
+  temperature: number;
+}
+
+/** FILE.gguf or FILE.gguf:SCALE (the last colon, so Windows drive letters survive). */
+function adapterOption(value: string, previous: AdapterRef[] = []): AdapterRef[] {
+  const match = /^(.*):(\d+(?:\.\d+)?)$/.exec(value);
+  const ref = match ? { path: match[1]!, scale: Number(match[2]) } : { path: value, scale: 1 };
+  if (!ref.path) throw new InvalidArgumentError('expected FILE.gguf or FILE.gguf:SCALE.');
+  return [...previous, ref];
+}
+
+function temperatureOption(value: string): number {
+  const t = Number(value);
+  if (!Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError('expected a number from 0 to 2.');
+  return t;
+}
+
+function withChatOptions(command: Command): Command {
+  return withCommonOptions(command)
+    .option('--model <file.gguf>', 'chat model (default: DOCENT_MODEL)')
+    .option('--doc <id>', 'only use this document (repeatable)', collect)
+    .option('--adapter <file.gguf[:scale]>', 'attach a LoRA adapter, scale 0-4, default 1 (repeatable)', adapterOption)
+    .option('--max-tokens <n>', 'longest answer, in tokens', positiveInt, 512)
+    .option('--temperature <t>', 'sampling temperature; 0 is deterministic', temperatureOption, 0);
+}
+
+/** Asks one question, streaming the answer to stdout unless JSON was asked for. */
+async function askOnce(core: Core, question: string, options: ChatOptions, stream: boolean, conversationId?: number): Promise<Answer> {
+  const { answerId } = unwrap(
+    await core.ask({
+      question,
+      conversationId,
+      documentIds: options.doc,
+      adapters: options.adapter ?? [],
+      maxTokens: options.maxTokens,
+      temperature: options.temperature,
+    }),
+  );
+  const stopListening = core.on('chat:token', (event) => {
+    if (stream && event.answerId === answerId) process.stdout.write(event.text);
+  });
+  // Ctrl-C stops the answer and keeps what was generated.
+  const stop = () => void core.stopAnswer({ answerId });
+  process.on('SIGINT', stop);
+  try {
+    return await core.waitForAnswer(answerId);
+  } catch (error) {
+    throw new ExitError(EXIT_FAILED, describe(toApiError(error)));
+  } finally {
+    process.off('SIGINT', stop);
+    stopListening();
+  }
+}
+
+function answerJson(answer: Answer) {
+  return {
+    answer: answer.answer,
+    citations: answer.citations.map((c) => ({ n: c.n, documentId: c.documentId, title: c.title, page: c.page, text: c.text, verified: c.verified })),
+    grounded: answer.grounded,
+    covered: answer.covered,
+    conversationId: answer.conversationId,
+    timings: {
+      retrievalMs: answer.timings.retrievalMs,
+      promptTokens: answer.timings.promptTokens,
+      timeToFirstTokenMs: answer.timings.timeToFirstTokenMs,
+      tokensPerSecond: answer.timings.tokensPerSecond,
+    },
+  };
+}
+
+export function registerChatCommands(program: Command): void {
+  withChatOptions(
+    program
+      .command('ask')
+      .description('answer a question from the library, citing its sources')
+      .argument('<question>', 'what to ask')
+      .option('--conversation <id>', 'continue this conversation', positiveInt),
+  ).action(async (question: string, options: ChatOptions) => {
+    await withCore(options, async (core) => {
+      const answer = await askOnce(core, question, options, !options.json, options.conversation);
+      if (options.json) print(options, answerJson(answer), '');
+      else process.stdout.write(`\n\n${answerSources(answer)}\n`);
+    });
+  });
+
+  withChatOptions(
+    program
+      .command('chat')
+      .description('a conversation in the terminal; /exit or Ctrl-D ends it, Ctrl-C stops an answer')
+      .option('--conversation <id>', 'continue this conversation', positiveInt),
+  ).action(async (options: ChatOptions) => {
+    await withCore(options, async (core) => {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+      let conversationId = options.conversation;
+      process.stdout.write('Ask about your documents. /exit or Ctrl-D ends the conversation.\n');
+      try {
+        for (;;) {
+          const question = (await rl.question('\nYou: ').catch(() => null))?.trim();
+          if (question === undefined || question === null || question === '/exit') break;
+          if (!question) continue;
+          process.stdout.write('\nDocent: ');
+          rl.pause();
+          try {
+            const answer = await askOnce(core, question, options, true, conversationId);
+            conversationId = answer.conversationId;
+            process.stdout.write(`\n\n${answerSources(answer)}\n`);
+          } catch (error) {
+            process.stdout.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+          } finally {
+            rl.resume();
+          }
+        }
+      } finally {
+        rl.close();
+      }
+      if (conversationId !== undefined) process.stdout.write(`\nConversation ${conversationId} is saved (docent export ${conversationId}).\n`);
+    });
+  });
+
+  withCommonOptions(program.command('conversations').description('list saved conversations')).action(async (options: CommonOptions) => {
+    await withCore(options, async (core) => {
+      const { conversations } = unwrap(await core.listConversations({}));
+      const text = conversations.length
+        ? conversations.map((c) => `${String(c.id).padEnd(4)} ${c.updatedAt.slice(0, 16).replace('T', ' ')}  ${String(c.messages).padStart(3)} messages  ${c.title}`).join('\n')
+        : 'No conversations yet. Start one with: docent ask "<question>" --model FILE.gguf';
+      print(options, { conversations }, text);
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('export')
+      .description('print a conversation as Markdown, with its sources')
+      .argument('<conversation id>', 'conversation id', positiveInt)
+      .option('-o, --output <file>', 'write to this file instead of stdout'),
+  ).action(async (id: number, options: CommonOptions & { output?: string }) => {
+    await withCore(options, async (core) => {
+      const { markdown } = unwrap(await core.exportConversation({ conversationId: id }));
+      if (options.output) fs.writeFileSync(options.output, markdown);
+      else if (options.json) print(options, { markdown }, '');
+      else process.stdout.write(markdown);
+    });
+  });
+}

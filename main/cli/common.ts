@@ -1,0 +1,76 @@
+import type { Command} from 'commander';
+import { InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import type { ApiError, Result } from '../../preload/contract/index.js';
+import { createCore, type Core } from '../core/index.js';
+import { defaultLibraryPath } from '../core/paths.js';
+
+/** Exit codes: 0 success, 1 the work failed (or some files did), 2 the command was used wrongly. */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface CommonOptions {
+  db?: string;
+  embeddingModel?: string;
+  json?: boolean;
+}
+
+export class ExitError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function withCommonOptions(command: Command): Command {
+  return command
+    .option('--db <file>', 'library file (default: DOCENT_DB, else the app library in the user data folder)')
+    .option(
+      '--embedding-model <file.gguf>',
+      'embedding model (default: DOCENT_EMBEDDING_MODEL, else the model the library was built with)',
+    )
+    .option('--json', 'print machine-readable JSON');
+}
+
+export function openCore(options: CommonOptions & { model?: string }): Core {
+  return createCore({
+    dbPath: path.resolve(options.db ?? defaultLibraryPath()),
+    embeddingModelPath: options.embeddingModel ?? (process.env['DOCENT_EMBEDDING_MODEL'] || undefined),
+    chatModelPath: options.model ?? (process.env['DOCENT_MODEL'] || undefined),
+  });
+}
+
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new ExitError(result.error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED, describe(result.error));
+}
+
+export function describe(error: ApiError): string {
+  return `${error.message} [${error.code}]`;
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number.');
+  return n;
+}
+
+export function collect(value: string, previous: number[] = []): number[] {
+  return [...previous, positiveInt(value)];
+}
+
+export async function withCore<T>(options: CommonOptions & { model?: string }, work: (core: Core) => Promise<T>): Promise<T> {
+  const core = openCore(options);
+  try {
+    return await work(core);
+  } finally {
+    await core.close();
+  }
+}
+
+export function print(options: CommonOptions, json: unknown, text: string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+}
+

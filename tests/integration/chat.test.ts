@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { LlamaChatSession, TokenBias } from 'node-llama-cpp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Answer } from '../../preload/contract/index.js';
+import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
+import type { Core } from '../../main/core/index.js';
+import { getRuntime } from '../../main/core/llm/runtime.js';
+import { KNOWN_FACTS_PDF } from '../fixtures/paths.js';
+import { ingest, models, openCore, tempDir, value } from './helpers.js';
+
+async function ask(core: Core, question: string, options: Partial<Parameters<Core['ask']>[0]> = {}): Promise<{ answer: Answer; streamed: string }> {
+  const { answerId } = value(await core.ask({ question, maxTokens: 48, ...options }));
+  let streamed = '';
+  const stop = core.on('chat:token', (e) => {
+    if (e.answerId === answerId) streamed += e.text;
+  });
+  try {
+    return { answer: await core.waitForAnswer(answerId), streamed };
+  } finally {
+    stop();
+  }
+}
+
+describe('grounded answers with the fixture chat model', () => {
+  let core: Core;
+  beforeAll(async () => {
+    core = openCore({ chatModelPath: models.chatModel, generationThreads: 1 });
+    await ingest(core, [KNOWN_FACTS_PDF]);
+  });
+  afterAll(() => core.close());
+
+  it('streams an answer from the library, deterministic at temperature 0, with timings', async () => {
+    const first = await ask(core, 'When was the Zanzibar accord signed?');
+    const second = await ask(core, 'When was the Zanzibar accord signed?');
+    expect(first.answer.covered).toBe(true);
+    expect(first.answer.answer.length).toBeGreaterThan(0);
+    expect(first.streamed).toBe(first.answer.answer);
+    expect(second.answer.answer).toBe(first.answer.answer);
+    expect(first.answer.conversationId).not.toBe(second.answer.conversationId);
+    expect(first.answer.sources.length).toBeGreaterThan(0);
+    expect(first.answer.sources[0]).toMatchObject({ n: 1, title: 'Known Facts Report', page: 1 });
+    const t = first.answer.timings;
+    expect(t.promptTokens).toBeGreaterThan(100);
+    expect(t.retrievalMs).toBeGreaterThan(0);
+    expect(t.timeToFirstTokenMs).toBeGreaterThanOrEqual(t.retrievalMs);
+    expect(t.tokensPerSecond).toBeGreaterThan(0);
+    expect(t.generatedTokens).toBeGreaterThan(0);
+  });
+
+  it('never cites a source outside the prompt, over many sampled answers', async () => {
+    let markers = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const { answer } = await ask(core, 'How many pipes does the cathedral organ contain?', { temperature: 1.2, seed, maxTokens: 40 });
+      for (const marker of findMarkers(answer.answer)) {
+        markers++;
+        expect(marker.n).toBeGreaterThanOrEqual(1);
+        expect(marker.n).toBeLessThanOrEqual(answer.sources.length);
+      }
+      expect(answer.citations.every((c) => c.n <= answer.sources.length && answer.sources[c.n - 1]!.chunkId === c.chunkId)).toBe(true);
+      expect(answer.grounded).toBe(answer.citations.length > 0 && answer.citations.every((c) => c.verified));
+    }
+    expect(markers).toBeGreaterThan(0);
+  });
+
+  it('says the documents do not cover an unrelated question, shows the closest passages, generates nothing', async () => {
+    const { answer, streamed } = await ask(core, 'What is a good recipe for banana bread with walnuts?');
+    expect(answer).toMatchObject({ covered: false, grounded: false, citations: [] });
+    expect(answer.answer).toMatch(/do not cover/);
+    expect(streamed).toBe(answer.answer);
+    expect(answer.sources.length).toBeGreaterThan(0);
+    expect(answer.timings.generatedTokens).toBe(0);
+  });
+
+  it('rewrites a follow-up into a standalone query and keeps the conversation', async () => {
+    const first = await ask(core, 'Where do the quokka populations live?');
+    const follow = await ask(core, 'And what was eradicated there?', { conversationId: first.answer.conversationId });
+    expect(follow.answer.searchQuery).not.toBe('And what was eradicated there?');
+    expect(follow.answer.searchQuery).toContain('And what was eradicated there?');
+    const { messages } = value(await core.getConversation({ conversationId: first.answer.conversationId }));
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(messages[3]!.content).toBe(follow.answer.answer);
+  });
+
+  it('stops a running answer and keeps what was generated', async () => {
+    const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
+    const stop = core.on('chat:token', (e) => {
+      if (e.answerId === answerId) void core.stopAnswer({ answerId });
+    });
+    const answer = await core.waitForAnswer(answerId);
+    stop();
+    expect(answer.stopped).toBe(true);
+    expect(answer.answer.length).toBeGreaterThan(0);
+    expect(answer.timings.generatedTokens).toBeLessThan(2000);
+    const { messages } = value(await core.getConversation({ conversationId }));
+    expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: answer.answer, stopped: true });
+  });
+
+  it('lists, renames, exports and deletes conversations', async () => {
+    const { answer } = await ask(core, 'How many pipes does the cathedral organ contain?');
+    const id = answer.conversationId;
+    expect(value(await core.listConversations({})).conversations.some((c) => c.id === id)).toBe(true);
+    expect(value(await core.renameConversation({ conversationId: id, title: 'Organ facts' }))).toMatchObject({ id, title: 'Organ facts', messages: 2 });
+    const { markdown } = value(await core.exportConversation({ conversationId: id }));
+    expect(markdown).toContain('# Organ facts');
+    expect(markdown).toContain('**You:** How many pipes does the cathedral organ contain?');
+    expect(markdown).toContain(`**Docent:** ${answer.answer}`);
+    expect(value(await core.deleteConversation({ conversationId: id }))).toEqual({ deleted: id });
+    expect(await core.getConversation({ conversationId: id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('lets a LoRA adapter change the answer, scale 0 not, and refuses adapters for another model', async () => {
+    const question = 'When was the Zanzibar accord signed?';
+    const base = (await ask(core, question)).answer;
+    const adapted = (await ask(core, question, { adapters: [{ path: models.loraMatching, scale: 1 }] })).answer;
+    const zero = (await ask(core, question, { adapters: [{ path: models.loraMatching, scale: 0 }] })).answer;
+    expect(adapted.answer).not.toBe(base.answer);
+    expect(zero.answer).toBe(base.answer);
+    // The adapter supplies the voice, never the facts: same sources either way.
+    expect(adapted.sources.map((s) => s.chunkId)).toEqual(base.sources.map((s) => s.chunkId));
+
+    for (const [adapter, reason] of [
+      [models.loraWrongDimensions, /incorrect shape/],
+      [models.loraWrongArchitecture, /qwen2 architecture/],
+    ] as const) {
+      const started = value(await core.ask({ question, adapters: [{ path: adapter, scale: 1 }] }));
+      const failure = await core.waitForAnswer(started.answerId).then(() => null, (e: unknown) => e as { code: string; message: string });
+      expect(failure).toMatchObject({ code: 'ADAPTER_MISMATCH' });
+      expect(failure!.message).toMatch(reason);
+    }
+  });
+
+  it('reports the backend and the loaded model', async () => {
+    const status = value(await core.modelStatus({}));
+    expect(status.chatModel?.path).toBe(models.chatModel);
+    expect(status.backend).toBe('cpu');
+    expect(status.ram.total).toBeGreaterThan(0);
+  });
+});
+
+describe('chat model errors', () => {
+  it('are clear for a missing, corrupt or non-chat model', async () => {
+    const dir = tempDir();
+    const corrupt = path.join(dir, 'corrupt.gguf');
+    fs.writeFileSync(corrupt, 'GGUF but not really');
+    const core = openCore({ generationThreads: 1 });
+    try {
+      expect(await core.ask({ question: 'anything' })).toMatchObject({ ok: false, error: { code: 'MODEL_NOT_FOUND' } });
+      expect(await core.loadChatModel({ path: path.join(dir, 'missing.gguf') })).toMatchObject({ ok: false, error: { code: 'MODEL_NOT_FOUND' } });
+      expect(await core.loadChatModel({ path: corrupt })).toMatchObject({ ok: false, error: { code: 'MODEL_INVALID' } });
+      const embedding = await core.loadChatModel({ path: models.embeddingModel });
+      expect(embedding).toMatchObject({ ok: false, error: { code: 'MODEL_INVALID' } });
+      if (!embedding.ok) expect(embedding.error.message).toMatch(/embedding model, not a chat model/);
+      expect(await core.loadChatModel({ path: models.loraMatching })).toMatchObject({ ok: false, error: { code: 'MODEL_INVALID' } });
+      // An empty library needs no retrieval: the answer says so without generating.
+      value(await core.loadChatModel({ path: models.chatModel }));
+      const { answerId } = value(await core.ask({ question: 'When was the Zanzibar accord signed?' }));
+      expect(await core.waitForAnswer(answerId)).toMatchObject({ covered: false, sources: [] });
+    } finally {
+      await core.close();
+    }
+  });
+});
+
+describe('the citation grammar against a model pushed toward invalid markers', () => {
+  it('lets through only markers of sources in the prompt', async () => {
+    const llama = await getRuntime();
+    const model = await llama.loadModel({ modelPath: models.chatModel });
+    const context = await model.createContext({ contextSize: 512, threads: 1 });
+    try {
+      const grammar = await llama.createGrammar({ grammar: citationGrammar(3) });
+      // Push hard toward "[" and every marker token, valid or not.
+      const bias = new TokenBias(model.tokenizer);
+      for (let n = 1; n <= 30; n++) {
+        for (const text of [`[${n}]`, ` [${n}]`]) {
+          const tokens = model.tokenize(text);
+          if (tokens.length === 1) bias.set(tokens[0]!, { logit: 8 });
+        }
+      }
+      bias.set(model.tokenize('[')[0]!, { logit: 4 });
+      let markers = 0;
+      for (let seed = 1; seed <= 10; seed++) {
+        const session = new LlamaChatSession({ contextSequence: context.getSequence(), autoDisposeSequence: true });
+        const text = await session.prompt('Answer with citations.', { grammar, tokenBias: bias, maxTokens: 30, temperature: 1, seed });
+        session.dispose();
+        for (const marker of findMarkers(text)) {
+          markers++;
+          expect(marker.n).toBeLessThanOrEqual(3);
+        }
+        // Every "[" opens a marker; only a generation cut off by maxTokens may end inside one.
+        expect(text, JSON.stringify(text)).not.toMatch(/\[(?!\d\])(?!\d*$)/);
+      }
+      expect(markers).toBeGreaterThan(10);
+    } finally {
+      await context.dispose();
+      await model.dispose();
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { Source } from '../../preload/contract/index.js';
+import { resolveCitations } from '../../main/core/chat/answerer.js';
+import { isCovered, keywordCoverage } from '../../main/core/chat/coverage.js';
+import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
+import { conversationMarkdown } from '../../main/core/chat/markdown.js';
+import { buildPrompt, edgesFirst } from '../../main/core/chat/prompt.js';
+import { sentenceAt, support } from '../../main/core/chat/verify.js';
+
+const source = (n: number, text: string, page = n): Source => ({
+  n, chunkId: 100 + n, documentId: 7, title: 'Field Notes', page, text, charStart: 1000, charEnd: 1000 + text.length, boxes: [], score: 1 / n,
+});
+
+describe('citation grammar', () => {
+  it('admits exactly the markers of the sources in the prompt', () => {
+    expect(citationGrammar(3)).toContain('citation ::= "[" ("1" | "2" | "3") "]"');
+    expect(citationGrammar(1)).not.toContain('"2"');
+    expect(() => citationGrammar(0)).toThrow();
+  });
+  it('finds markers with their offsets', () => {
+    expect(findMarkers('A [1] and b [12].')).toEqual([{ n: 1, index: 2 }, { n: 12, index: 12 }]);
+  });
+});
+
+describe('citation verification', () => {
+  const sources = [
+    source(1, 'The bridge was completed in 1932. It spans the harbour with a steel arch of 503 metres.'),
+    source(2, 'Penguins breed on the southern islands during winter.'),
+  ];
+
+  it('verifies a citation whose passage supports the sentence, and locates the supporting sentence', () => {
+    const [citation] = resolveCitations('The steel arch of the bridge spans 503 metres [1].', sources);
+    expect(citation).toMatchObject({ n: 1, verified: true, chunkId: 101, page: 1 });
+    expect(citation!.text).toBe('It spans the harbour with a steel arch of 503 metres.');
+    expect(citation!.charStart).toBe(1000 + sources[0]!.text.indexOf('It spans'));
+    expect(citation!.charEnd - citation!.charStart).toBe(citation!.text.length);
+  });
+
+  it('marks a citation unverified when the passage does not support the sentence', () => {
+    const [citation] = resolveCitations('The bridge opened in 1932 [2].', sources);
+    expect(citation).toMatchObject({ n: 2, verified: false });
+  });
+
+  it('ties each marker to its own sentence', () => {
+    expect(sentenceAt('First claim [1]. Second claim [2].', 28)).toBe('Second claim [2].');
+    expect(support('penguins breed in winter', sources[1]!.text)).toBe(1);
+  });
+});
+
+describe('coverage', () => {
+  const hit = (text: string, vectorScore: number | null) => ({
+    chunkId: 1, documentId: 1, title: 't', page: 1, text, charStart: 0, charEnd: text.length, boxes: [], score: 1, vectorScore, keywordScore: null,
+  });
+  it('counts a question covered by its content words or by a close vector', () => {
+    const settings = { minKeywordCoverage: 0.5, minVectorSimilarity: 0.8 };
+    expect(keywordCoverage('When was the bridge completed?', 'The bridge was completed in 1932.')).toBe(1);
+    expect(isCovered('When was the bridge completed?', [hit('The bridge was completed in 1932.', 0.3)], settings)).toBe(true);
+    expect(isCovered('Recipe for banana bread?', [hit('The bridge was completed in 1932.', 0.61)], settings)).toBe(false);
+    expect(isCovered('Recipe for banana bread?', [hit('unrelated words', 0.85)], settings)).toBe(true);
+  });
+});
+
+describe('prompt assembly', () => {
+  const count = (s: string) => s.split(/\s+/).filter(Boolean).length;
+  const ranked = Array.from({ length: 6 }, (_, i) => {
+    const { n: _n, ...rest } = source(i + 1, `passage ${i + 1} ${'word '.repeat(40)}`);
+    return rest;
+  });
+
+  it('keeps the strongest passages at the edges', () => {
+    expect(edgesFirst([1, 2, 3, 4, 5, 6])).toEqual([1, 3, 5, 6, 4, 2]);
+  });
+
+  it('fits sources then recent history into the budget, numbering sources by rank', () => {
+    const history = [
+      { role: 'user' as const, text: 'old question '.repeat(30) },
+      { role: 'assistant' as const, text: 'old answer' },
+    ];
+    const roomy = buildPrompt('What now?', ranked, history, { contextTokens: 2000, answerTokens: 200, countTokens: count });
+    expect(roomy.sources.map((s) => s.n)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(roomy.history).toHaveLength(2);
+    expect(roomy.system.indexOf('[1]')).toBeLessThan(roomy.system.indexOf('[3]'));
+    expect(roomy.system.indexOf('[2]')).toBeGreaterThan(roomy.system.indexOf('[6]'));
+
+    const tight = buildPrompt('What now?', ranked, history, { contextTokens: 400, answerTokens: 200, countTokens: count });
+    expect(tight.sources.length).toBeLessThan(6);
+    expect(tight.sources.map((s) => s.n)).toEqual(tight.sources.map((_, i) => i + 1));
+    expect(tight.promptTokens).toBeLessThanOrEqual(200);
+  });
+});
+
+describe('Markdown export', () => {
+  it('writes questions, answers and the sources each answer cited', () => {
+    const citation = { ...source(1, 'It spans the harbour.'), verified: false };
+    const markdown = conversationMarkdown({ id: 1, title: 'Bridges', messages: 2, createdAt: '', updatedAt: '' }, [
+      { id: 1, role: 'user', content: 'How long is it?', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' },
+      { id: 2, role: 'assistant', content: 'It is long [1].', citations: [citation], sources: [source(1, 'x')], covered: true, grounded: false, stopped: false, timings: null, createdAt: '' },
+    ]);
+    expect(markdown).toContain('# Bridges');
+    expect(markdown).toContain('**You:** How long is it?');
+    expect(markdown).toContain('**Docent:** It is long [1].');
+    expect(markdown).toContain('1. Field Notes, p. 1 (unverified): "It spans the harbour."');
+  });
+});
