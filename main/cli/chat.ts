@@ -41,7 +41,14 @@ function withChatOptions(command: Command): Command {
 }
 
 /** Asks one question, streaming the answer to stdout unless JSON was asked for. */
-async function askOnce(core: Core, question: string, options: ChatOptions, stream: boolean, conversationId?: number): Promise<Answer> {
+async function askOnce(
+  core: Core,
+  question: string,
+  options: ChatOptions,
+  stream: boolean,
+  conversationId?: number,
+  onStarted?: (answerId: string) => void,
+): Promise<Answer> {
   const { answerId } = unwrap(
     await core.ask({
       question,
@@ -52,6 +59,7 @@ async function askOnce(core: Core, question: string, options: ChatOptions, strea
       temperature: options.temperature,
     }),
   );
+  onStarted?.(answerId);
   const stopListening = core.on('chat:token', (event) => {
     if (stream && event.answerId === answerId) process.stdout.write(event.text);
   });
@@ -108,27 +116,29 @@ export function registerChatCommands(program: Command): void {
     await withCore(options, async (core) => {
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
       let conversationId = options.conversation;
-      process.stdout.write('Ask about your documents. /exit or Ctrl-D ends the conversation.\n');
-      try {
-        for (;;) {
-          const question = (await rl.question('\nYou: ').catch(() => null))?.trim();
-          if (question === undefined || question === null || question === '/exit') break;
-          if (!question) continue;
+      let answering: string | null = null;
+      // On a terminal readline receives Ctrl-C: it stops the answer being written, else ends the chat.
+      rl.on('SIGINT', () => (answering ? void core.stopAnswer({ answerId: answering }) : rl.close()));
+      process.stdout.write('Ask about your documents. /exit or Ctrl-D ends the conversation.\n\nYou: ');
+      // The line iterator buffers input that arrives while an answer is being written.
+      for await (const line of rl) {
+        const question = line.trim();
+        if (question === '/exit') break;
+        if (question) {
           process.stdout.write('\nDocent: ');
-          rl.pause();
           try {
-            const answer = await askOnce(core, question, options, true, conversationId);
+            const answer = await askOnce(core, question, options, true, conversationId, (id) => (answering = id));
             conversationId = answer.conversationId;
             process.stdout.write(`\n\n${answerSources(answer)}\n`);
           } catch (error) {
             process.stdout.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
           } finally {
-            rl.resume();
+            answering = null;
           }
         }
-      } finally {
-        rl.close();
+        process.stdout.write('\nYou: ');
       }
+      rl.close();
       if (conversationId !== undefined) process.stdout.write(`\nConversation ${conversationId} is saved (docent export ${conversationId}).\n`);
     });
   });

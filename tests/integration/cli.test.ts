@@ -20,7 +20,7 @@ describe('docent CLI', () => {
   it('prints help for the program and every command', () => {
     const help = docent(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['ingest', 'docs', 'search', 'rm']) {
+    for (const command of ['ingest', 'docs', 'search', 'rm', 'ask', 'chat', 'conversations', 'export']) {
       expect(help.stdout).toContain(command);
       const sub = docent([command, '--help']);
       expect(sub.code).toBe(0);
@@ -88,4 +88,48 @@ describe('docent CLI', () => {
     const after = JSON.parse(docent(['docs', '--json', '--db', db]).stdout) as { documents: unknown[] };
     expect(after.documents).toHaveLength(1);
   });
+
+  it('asks with streaming output and sources, as JSON, in a chat session, and exports the conversation', () => {
+    const db = tempDb();
+    const env = { DOCENT_THREADS: '1' };
+    expect(docent(['ingest', KNOWN_FACTS_PDF, '--db', db, '--embedding-model', models.embeddingModel]).code).toBe(0);
+
+    const noModel = docent(['ask', 'Where do quokkas live?', '--db', db], env);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toContain('MODEL_NOT_FOUND');
+
+    const text = docent(['ask', 'Where do the quokka populations live?', '--db', db, '--model', models.chatModel, '--max-tokens', '24'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/\n\n(Sources|No sources cited)/);
+
+    const json = docent(['ask', 'How many pipes does the cathedral organ contain?', '--json', '--db', db, '--model', models.chatModel, '--max-tokens', '24', '--temperature', '1'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const answer = JSON.parse(json.stdout) as Record<string, unknown> & { citations: Record<string, unknown>[]; timings: Record<string, unknown> };
+    expect(Object.keys(answer)).toEqual(expect.arrayContaining(['answer', 'citations', 'grounded', 'timings']));
+    expect(Object.keys(answer.timings).sort()).toEqual(['promptTokens', 'retrievalMs', 'timeToFirstTokenMs', 'tokensPerSecond']);
+    for (const c of answer.citations) expect(Object.keys(c).sort()).toEqual(['documentId', 'n', 'page', 'text', 'title', 'verified']);
+
+    const notCovered = docent(['ask', 'What is a good recipe for banana bread?', '--db', db, '--model', models.chatModel], env);
+    expect(notCovered.stdout).toMatch(/do not cover[\s\S]*Closest passages:[\s\S]*Known Facts Report, p\. \d/);
+
+    const badAdapter = docent(['ask', 'Where do the quokka populations live?', '--db', db, '--model', models.chatModel, '--adapter', models.loraWrongArchitecture], env);
+    expect(badAdapter.code).toBe(1);
+    expect(badAdapter.stderr).toContain('ADAPTER_MISMATCH');
+
+    const chat = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), 'chat', '--db', db, '--model', models.chatModel, '--max-tokens', '16'], {
+      cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, input: 'Where do the quokka populations live?\nAnd what was eradicated?\n/exit\n',
+      env: { ...process.env, DOCENT_DB: '', DOCENT_THREADS: '1' },
+    });
+    expect(chat.status, chat.stderr).toBe(0);
+    expect(chat.stdout.match(/Docent: /g)).toHaveLength(2);
+    const saved = Number(/Conversation (\d+) is saved/.exec(chat.stdout)?.[1]);
+
+    const list = JSON.parse(docent(['conversations', '--json', '--db', db]).stdout) as { conversations: { id: number; messages: number }[] };
+    expect(list.conversations.find((c) => c.id === saved)?.messages).toBe(4);
+    const exported = docent(['export', String(saved), '--db', db]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain('**You:** And what was eradicated?');
+    expect(docent(['export', '999', '--db', db]).code).toBe(1);
+  });
 });
+
