@@ -62,10 +62,7 @@ describe('coverage', () => {
 
 describe('prompt assembly', () => {
   const count = (s: string) => s.split(/\s+/).filter(Boolean).length;
-  const ranked = Array.from({ length: 6 }, (_, i) => {
-    const { n: _n, ...rest } = source(i + 1, `passage ${i + 1} ${'word '.repeat(40)}`);
-    return rest;
-  });
+  const ranked = Array.from({ length: 6 }, (_, i) => source(i + 1, `passage ${i + 1} ${'word '.repeat(40)}`));
 
   it('keeps the strongest passages at the edges', () => {
     expect(edgesFirst([1, 2, 3, 4, 5, 6])).toEqual([1, 3, 5, 6, 4, 2]);
