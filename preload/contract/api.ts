@@ -11,8 +11,9 @@ import {
   SearchRequest,
   SearchResponse,
 } from './library.js';
+import type {
+  Answer} from './chat.js';
 import {
-  Answer,
   AskRequest,
   ChatDoneEvent,
   ChatTokenEvent,

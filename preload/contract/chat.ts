@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DocumentId, TextBox } from './library.js';
+import { DocumentId, SearchHit } from './library.js';
 
 export const ConversationId = z.number().int().positive();
 
@@ -23,18 +23,18 @@ export const AskRequest = z.object({
 });
 export type AskRequest = z.input<typeof AskRequest>;
 
-export const Source = z.object({
-  n: z.number().int().positive(),
-  chunkId: z.number().int().positive(),
-  documentId: DocumentId,
-  title: z.string(),
-  page: z.number().int().positive(),
-  text: z.string(),
-  charStart: z.number().int().nonnegative(),
-  charEnd: z.number().int().nonnegative(),
-  boxes: z.array(TextBox),
-  score: z.number(),
-});
+/** A passage as the prompt held it: a search hit, numbered as the model saw it. */
+export const Source = SearchHit.pick({
+  chunkId: true,
+  documentId: true,
+  title: true,
+  page: true,
+  text: true,
+  charStart: true,
+  charEnd: true,
+  boxes: true,
+  score: true,
+}).extend({ n: z.number().int().positive() });
 export type Source = z.infer<typeof Source>;
 
 export const Citation = z.object({

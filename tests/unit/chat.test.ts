@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Source } from '../../preload/contract/index.js';
 import { resolveCitations } from '../../main/core/chat/answerer.js';
-import { isCovered, keywordCoverage } from '../../main/core/chat/coverage.js';
+import { isCovered } from '../../main/core/chat/coverage.js';
 import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
 import { conversationMarkdown } from '../../main/core/chat/markdown.js';
 import { buildPrompt, edgesFirst } from '../../main/core/chat/prompt.js';
@@ -53,7 +53,7 @@ describe('coverage', () => {
   });
   it('counts a question covered by its content words or by a close vector', () => {
     const settings = { minKeywordCoverage: 0.5, minVectorSimilarity: 0.8 };
-    expect(keywordCoverage('When was the bridge completed?', 'The bridge was completed in 1932.')).toBe(1);
+    expect(support('When was the bridge completed?', 'The bridge was completed in 1932.')).toBe(1);
     expect(isCovered('When was the bridge completed?', [hit('The bridge was completed in 1932.', 0.3)], settings)).toBe(true);
     expect(isCovered('Recipe for banana bread?', [hit('The bridge was completed in 1932.', 0.61)], settings)).toBe(false);
     expect(isCovered('Recipe for banana bread?', [hit('unrelated words', 0.85)], settings)).toBe(true);

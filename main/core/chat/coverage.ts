@@ -1,5 +1,5 @@
 import type { SearchHit } from '../../../preload/contract/index.js';
-import { contentWords } from './verify.js';
+import { support } from './verify.js';
 
 /**
  * Whether the library covers a question, decided before anything is generated.
@@ -17,19 +17,10 @@ export interface CoverageSettings {
 
 export const DEFAULT_COVERAGE: CoverageSettings = { minKeywordCoverage: 0.5, minVectorSimilarity: 0.8 };
 
-export function keywordCoverage(question: string, passage: string): number {
-  const wanted = contentWords(question);
-  if (wanted.size === 0) return 0;
-  const present = contentWords(passage);
-  let found = 0;
-  for (const word of wanted) if (present.has(word)) found++;
-  return found / wanted.size;
-}
-
 export function isCovered(question: string, hits: readonly SearchHit[], settings: CoverageSettings): boolean {
   return hits.some(
     (hit) =>
-      keywordCoverage(question, hit.text) >= settings.minKeywordCoverage ||
+      support(question, hit.text) >= settings.minKeywordCoverage ||
       (hit.vectorScore ?? -1) >= settings.minVectorSimilarity,
   );
 }
