@@ -116,9 +116,21 @@ export function registerChatCommands(program: Command): void {
     await withCore(options, async (core) => {
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
       let conversationId = options.conversation;
+      // On a terminal readline receives Ctrl-C: while a question is in flight it stops that answer
+      // (as soon as it exists), otherwise it ends the chat.
+      let busy = false;
       let answering: string | null = null;
-      // On a terminal readline receives Ctrl-C: it stops the answer being written, else ends the chat.
-      rl.on('SIGINT', () => (answering ? void core.stopAnswer({ answerId: answering }) : rl.close()));
+      let stopRequested = false;
+      rl.on('SIGINT', () => {
+        if (!busy) rl.close();
+        else if (answering) void core.stopAnswer({ answerId: answering });
+        else stopRequested = true;
+      });
+      const model = options.model ?? process.env['DOCENT_MODEL'];
+      if (model) {
+        process.stdout.write('Loading the model…\n');
+        unwrap(await core.loadChatModel({ path: model }));
+      }
       process.stdout.write('Ask about your documents. /exit or Ctrl-D ends the conversation.\n\nYou: ');
       // The line iterator buffers input that arrives while an answer is being written.
       for await (const line of rl) {
@@ -126,14 +138,20 @@ export function registerChatCommands(program: Command): void {
         if (question === '/exit') break;
         if (question) {
           process.stdout.write('\nDocent: ');
+          busy = true;
           try {
-            const answer = await askOnce(core, question, options, true, conversationId, (id) => (answering = id));
+            const answer = await askOnce(core, question, options, true, conversationId, (id) => {
+              answering = id;
+              if (stopRequested) void core.stopAnswer({ answerId: id });
+            });
             conversationId = answer.conversationId;
             process.stdout.write(`\n\n${answerSources(answer)}\n`);
           } catch (error) {
             process.stdout.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
           } finally {
+            busy = false;
             answering = null;
+            stopRequested = false;
           }
         }
         process.stdout.write('\nYou: ');
