@@ -74,7 +74,7 @@ export function createCore(options: CoreOptions): Core {
   let chatModelPath = options.chatModelPath;
 
   async function searchReady(query: string, k: number, documentIds?: readonly number[]) {
-    if (!library.documents.list().some((d) => d.status === 'ready')) return null;
+    if (!library.documents.hasReady()) return null;
     const embedder = await library.getEmbedder();
     const queryVector = normalize(await embedder.embed(query));
     return retriever.search({ query, k, mode: 'hybrid', documentIds }, library.vectors(), queryVector);
@@ -161,7 +161,7 @@ export function createCore(options: CoreOptions): Core {
       }
       // Models load before the answer's clock starts, and a bad model is an error here, at once.
       if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
-      if (library.documents.list().some((d) => d.status === 'ready')) await library.getEmbedder();
+      if (library.documents.hasReady()) await library.getEmbedder();
       const { conversationId, history } = answerer.start(request);
       const answerId = randomUUID();
       const controller = new AbortController();

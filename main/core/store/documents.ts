@@ -212,6 +212,11 @@ export class DocumentStore {
     if (includingDocument) this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(id);
   }
 
+  /** Whether anything is searchable yet (cheap: no per-document counts). */
+  hasReady(): boolean {
+    return this.db.prepare(`SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`).get() !== undefined;
+  }
+
   counts(): { documents: number; chunks: number } {
     return this.db.prepare(`SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks`).get() as {
       documents: number;
