@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import path from 'node:path';
 import { registerChatCommands } from './chat.js';
+import { registerServeCommand } from './serve.js';
 import {
   collect,
   EXIT_FAILED,
@@ -127,6 +128,7 @@ export function buildProgram(): Command {
   });
 
   registerChatCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -20,7 +20,7 @@ describe('docent CLI', () => {
   it('prints help for the program and every command', () => {
     const help = docent(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['ingest', 'docs', 'search', 'rm', 'ask', 'chat', 'conversations', 'export']) {
+    for (const command of ['ingest', 'docs', 'search', 'rm', 'ask', 'chat', 'conversations', 'export', 'serve']) {
       expect(help.stdout).toContain(command);
       const sub = docent([command, '--help']);
       expect(sub.code).toBe(0);

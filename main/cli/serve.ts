@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { startServer } from '../server/http-door.js';
+import { openCore, withCommonOptions, type CommonOptions } from './common.js';
+
+function portOption(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
+  return port;
+}
+
+export function registerServeCommand(program: Command): void {
+  withCommonOptions(
+    program
+      .command('serve')
+      .description('serve Docent on 127.0.0.1 for a browser; the first line printed is the URL to open (with its token)')
+      .option('--port <n>', 'port (default: any free port)', portOption, 0)
+      .option('--model <file.gguf>', 'chat model (default: DOCENT_MODEL)'),
+  ).action(async (options: CommonOptions & { port: number; model?: string }) => {
+    const core = openCore(options);
+    const server = await startServer({ core, port: options.port });
+    process.stdout.write(`${server.url}\n`);
+    process.stderr.write('Docent is serving on this machine only (127.0.0.1). Press Ctrl-C to stop.\n');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    await core.close();
+  });
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
+import type { Core } from '../core/index.js';
+import { CONTENT_SECURITY_POLICY, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
+
+export interface ServerOptions {
+  core: Core;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** The built renderer; without it the root page says the UI is not built. */
+  staticDir?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 1 << 20;
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.bcmap': 'application/octet-stream',
+};
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+};
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error('too large'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The core over loopback HTTP: `POST /api/<method>` with the method's input as JSON returns its
+ * Result; `GET /api/events` streams the contract's events as server-sent events. Binds
+ * 127.0.0.1 only; every API request must carry the per-launch token.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const token = randomBytes(32).toString('hex');
+  const { core } = options;
+  let port = 0;
+  const streams = new Set<http.ServerResponse>();
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!isAllowedHost(req.headers.host, port) || !isAllowedOrigin(req.headers.origin, port)) {
+      send(res, 403, { ok: false, error: { code: 'INVALID_INPUT', message: 'Forbidden host or origin.' } });
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (!tokenMatches(requestToken(req.headers.authorization, url), token)) {
+        send(res, 401, { ok: false, error: { code: 'INVALID_INPUT', message: 'Missing or wrong token: open the URL Docent printed.' } });
+        return;
+      }
+      if (url.pathname === '/api/events' && req.method === 'GET') return openEventStream(res);
+      const name = url.pathname.slice('/api/'.length);
+      if (req.method !== 'POST' || !Object.hasOwn(methods, name)) {
+        send(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `No API method ${name}.` } });
+        return;
+      }
+      void callMethod(name as MethodName, req, res);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, { ok: false, error: { code: 'INVALID_INPUT', message: 'Method not allowed.' } });
+      return;
+    }
+    serveStatic(url.pathname, res);
+  });
+
+  async function callMethod(name: MethodName, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let input: unknown;
+    try {
+      const body = await readBody(req);
+      input = body ? JSON.parse(body) : {};
+    } catch {
+      send(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message: 'The request body must be JSON of at most 1 MB.' } });
+      return;
+    }
+    // The core validates the input with the contract's schema, as every door does.
+    const call = core[name] as (input: unknown) => Promise<unknown>;
+    send(res, 200, await call(input));
+  }
+
+  function openEventStream(res: http.ServerResponse): void {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const unsubscribe = (Object.keys(events) as EventName[]).map((name) =>
+      core.on(name, (payload) => res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)),
+    );
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    streams.add(res);
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe.forEach((off) => off());
+      streams.delete(res);
+    });
+  }
+
+  function serveStatic(urlPath: string, res: http.ServerResponse): void {
+    const file = options.staticDir ? resolveStaticPath(options.staticDir, urlPath) : null;
+    if (!options.staticDir) {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Docent is running. The API is at /api; the window UI is not built (npm run build).\n');
+      return;
+    }
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Not found.\n');
+      return;
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    token,
+    port,
+    async close() {
+      for (const stream of streams) stream.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../main/core/index.js';
+import { startServer, type RunningServer } from '../../main/server/http-door.js';
+import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
+import { models, openCore, tempDir } from './helpers.js';
+
+describe('the HTTP door', () => {
+  let core: Core;
+  let server: RunningServer;
+  const api = (method: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}`, ...headers },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    core = openCore();
+    server = await startServer({ core, staticDir: tempDir() });
+  });
+  afterAll(async () => {
+    await server.close();
+    await core.close();
+  });
+
+  it('binds 127.0.0.1 and prints a URL with its per-launch token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+    expect(server.token).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('answers contract methods with the same Result shape and validation as the core', async () => {
+    expect(await (await api('listDocuments', {})).json()).toEqual({ ok: true, value: { documents: [] } });
+    expect(await (await api('search', { query: '  ' })).json()).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect((await api('noSuchMethod', {})).status).toBe(404);
+    expect((await api('toString', {})).status).toBe(404);
+  });
+
+  it('refuses requests without the token, from another origin, or for another host', async () => {
+    expect((await api('listDocuments', {}, { Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${server.port}/api/listDocuments`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await api('listDocuments', {}, { Origin: 'http://evil.example' })).status).toBe(403);
+    const status = await new Promise<number>((resolve, reject) => {
+      http
+        .request({ host: '127.0.0.1', port: server.port, path: '/api/listDocuments', method: 'POST', headers: { Host: `evil.example:${server.port}`, Authorization: `Bearer ${server.token}` } }, (res) => resolve(res.statusCode ?? 0))
+        .on('error', reject)
+        .end('{}');
+    });
+    expect(status).toBe(403);
+    expect((await fetch(`http://127.0.0.1:${server.port}/..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('streams ingest progress as server-sent events, sending only what changed', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${server.port}/api/events?token=${server.token}`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = response.body!.getReader();
+    const started = (await (await api('ingest', { paths: [KNOWN_FACTS_PDF] })).json()) as { ok: boolean; value: { jobId: string } };
+    expect(started.ok).toBe(true);
+    let text = '';
+    while (!text.includes('event: ingest:done')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    const progress = [...text.matchAll(/event: ingest:progress\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
+    expect(progress.at(-1)).toMatchObject({ jobId: started.value.jobId, pagesDone: 3, pagesTotal: 3 });
+    expect(Object.keys(progress[0]!).sort()).toEqual(['documentId', 'jobId', 'pagesDone', 'pagesTotal', 'path']);
+  });
+});
+
+describe('docent serve', () => {
+  it('prints the URL with its token on its first line and serves the API there', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), 'serve', '--db', path.join(tempDir(), 'l.sqlite'), '--embedding-model', models.embeddingModel], { cwd: REPO_ROOT });
+    try {
+      const firstLine = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const url = new URL(firstLine);
+      expect(url.hostname).toBe('127.0.0.1');
+      const token = url.searchParams.get('token')!;
+      const response = await fetch(new URL('/api/libraryInfo', url), { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: '{}' });
+      expect(await response.json()).toMatchObject({ ok: true, value: { documents: 0 } });
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+});
