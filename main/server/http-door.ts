@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
 import type { Core } from '../core/index.js';
 import { CONTENT_SECURITY_POLICY, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
@@ -23,6 +24,15 @@ export interface RunningServer {
 }
 
 const MAX_BODY = 1 << 20;
+const MAX_UPLOAD = 1 << 30;
+
+/** A safe file name for an upload: its last path segment, without control or path characters. */
+export function uploadName(raw: string | null): string | null {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are what is being removed
+  const clean = base.replace(/[\u0000-\u001f<>:"|?*]/g, '_').replace(/^\.+/, '').slice(0, 200);
+  return clean || null;
+}
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -88,6 +98,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
       if (url.pathname === '/api/events' && req.method === 'GET') return openEventStream(res);
+      if (url.pathname === '/api/upload' && req.method === 'POST') return void upload(url, req, res);
+      const documentFile = /^\/api\/documents\/(\d+)\/file$/.exec(url.pathname);
+      if (documentFile && req.method === 'GET') return void serveDocument(Number(documentFile[1]), res);
       const name = url.pathname.slice('/api/'.length);
       if (req.method !== 'POST' || !Object.hasOwn(methods, name)) {
         send(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `No API method ${name}.` } });
@@ -115,6 +128,58 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The core validates the input with the contract's schema, as every door does.
     const call = core[name] as (input: unknown) => Promise<unknown>;
     send(res, 200, await call(input));
+  }
+
+  /**
+   * Browser mode cannot hand us a file's path, so the page uploads the bytes: they are kept in
+   * the library's folder (documents/), named by content hash, and the page then ingests that path.
+   */
+  async function upload(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const name = uploadName(url.searchParams.get('name'));
+    if (!name) {
+      send(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message: 'Give the file name as ?name=.' } });
+      return;
+    }
+    const info = await core.libraryInfo({});
+    if (!info.ok) return send(res, 500, info);
+    const folder = path.join(path.dirname(info.value.dbPath), 'documents');
+    fs.mkdirSync(folder, { recursive: true });
+    const partial = path.join(folder, `.upload-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      await pipeline(
+        req,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            size += chunk.length;
+            if (size > MAX_UPLOAD) throw new Error('too large');
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        fs.createWriteStream(partial),
+      );
+    } catch {
+      fs.rmSync(partial, { force: true });
+      send(res, 413, { ok: false, error: { code: 'INVALID_INPUT', message: `The upload failed or is larger than ${MAX_UPLOAD >> 20} MB.` } });
+      return;
+    }
+    const file = path.join(folder, `${hash.digest('hex').slice(0, 16)}-${name}`);
+    fs.renameSync(partial, file);
+    send(res, 200, { ok: true, value: { path: file } });
+  }
+
+  /** The bytes of a document in the library (and of nothing else), for the viewer. */
+  async function serveDocument(id: number, res: http.ServerResponse): Promise<void> {
+    const list = await core.listDocuments({});
+    const doc = list.ok ? list.value.documents.find((d) => d.id === id) : undefined;
+    if (!doc || !fs.existsSync(doc.path)) {
+      send(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `Document ${id} is not in the library or its file is gone.` } });
+      return;
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/pdf' });
+    fs.createReadStream(doc.path).pipe(res);
   }
 
   function openEventStream(res: http.ServerResponse): void {

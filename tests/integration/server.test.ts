@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core/index.js';
-import { startServer, type RunningServer } from '../../main/server/http-door.js';
+import { startServer, uploadName, type RunningServer } from '../../main/server/http-door.js';
 import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
 import { models, openCore, tempDir } from './helpers.js';
 
@@ -50,6 +51,32 @@ describe('the HTTP door', () => {
     });
     expect(status).toBe(403);
     expect((await fetch(`http://127.0.0.1:${server.port}/..%2fpackage.json`)).status).toBe(404);
+  });
+
+  it('takes an upload into the library folder, ingests it by path, and serves only library documents', async () => {
+    const bytes = fs.readFileSync(KNOWN_FACTS_PDF);
+    const upload = await fetch(`http://127.0.0.1:${server.port}/api/upload?name=${encodeURIComponent('../../evil/Known Facts.pdf')}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/pdf' },
+      body: bytes,
+    });
+    const { value } = (await upload.json()) as { value: { path: string } };
+    const info = (await (await api('libraryInfo', {})).json()) as { value: { dbPath: string } };
+    expect(path.dirname(value.path)).toBe(path.join(path.dirname(info.value.dbPath), 'documents'));
+    expect(path.basename(value.path)).toMatch(/^[0-9a-f]{16}-Known Facts\.pdf$/);
+    expect(fs.readFileSync(value.path).equals(bytes)).toBe(true);
+    const started = (await (await api('ingest', { paths: [value.path] })).json()) as { value: { jobId: string } };
+    const [file] = await core.waitForIngest(started.value.jobId);
+    expect(file).toMatchObject({ outcome: 'ingested', pages: 3 });
+
+    const pdf = await fetch(`http://127.0.0.1:${server.port}/api/documents/${file!.documentId}/file?token=${server.token}`);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await pdf.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${server.port}/api/documents/999/file?token=${server.token}`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${server.port}/api/documents/${file!.documentId}/file`)).status).toBe(401);
+    expect(uploadName('a/b\\c:d.pdf')).toBe('c_d.pdf');
+    expect(uploadName('...')).toBeNull();
+    await core.removeDocument({ documentId: file!.documentId! });
   });
 
   it('streams ingest progress as server-sent events, sending only what changed', async () => {
