@@ -30,9 +30,13 @@ export interface ExtractedPage {
   rotation: number;
 }
 
+/** Pages are not in the result: each is posted on the task's port as soon as it is read. */
 export type ExtractResult =
-  | { ok: true; pageCount: number; title: string | null; pages: ExtractedPage[] }
-  | { ok: false; error: ApiError };
+  | { ok: true; pageCount: number; title: string | null; pagesSent: number }
+  | { ok: false; error: ApiError; pagesSent: number };
+
+/** What the worker posts on the task's port: first 'started', then one message per page. */
+export type WorkerMessage = 'started' | { page: ExtractedPage };
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
@@ -56,9 +60,11 @@ function usefulTitle(raw: unknown): string | null {
   return title.replace(/^Microsoft Word - /, '');
 }
 
-export default async function extract(task: ExtractTask & { started?: MessagePort }): Promise<ExtractResult> {
+export default async function extract(task: ExtractTask & { port: MessagePort }): Promise<ExtractResult> {
   const pdfjs = await loadPdfJs();
-  task.started?.postMessage('started');
+  const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => task.port.postMessage(message, transfer);
+  post('started');
+  let pagesSent = 0;
   const imageOps = new Set(Object.entries(pdfjs.OPS).filter(([name]) => IMAGE_OPS.has(name)).map(([, op]) => op));
   let doc: Awaited<ReturnType<typeof pdfjs.getDocument>['promise']> | null = null;
   try {
@@ -81,7 +87,6 @@ export default async function extract(task: ExtractTask & { started?: MessagePor
       const meta = await doc.getMetadata().catch(() => null);
       title = usefulTitle((meta?.info as Record<string, unknown> | undefined)?.['Title']);
     }
-    const pages: ExtractedPage[] = [];
     for (let n = task.fromPage; n <= Math.min(task.toPage, pageCount); n++) {
       const page = await doc.getPage(n);
       const content = await page.getTextContent({ includeMarkedContent: false, disableNormalization: false });
@@ -92,13 +97,16 @@ export default async function extract(task: ExtractTask & { started?: MessagePor
         kind = ops.fnArray.some((fn) => imageOps.has(fn)) ? 'image-only' : 'empty';
       }
       const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = page.view;
-      pages.push({ pageNumber: n, kind, text: layout.text, spans: layout.spans, view: [x0, y0, x1, y1], rotation: page.rotate });
+      const extracted: ExtractedPage = { pageNumber: n, kind, text: layout.text, spans: layout.spans, view: [x0, y0, x1, y1], rotation: page.rotate };
+      post({ page: extracted }, [layout.spans.buffer as ArrayBuffer]);
+      pagesSent++;
       page.cleanup();
     }
-    return { ok: true, pageCount, title, pages };
+    return { ok: true, pageCount, title, pagesSent };
   } catch (error) {
-    return { ok: false, error: classifyPdfError(error) };
+    return { ok: false, error: classifyPdfError(error), pagesSent };
   } finally {
+    task.port.close();
     await doc?.destroy();
   }
 }

@@ -8,10 +8,11 @@ import { normalize } from '../store/vectors.js';
 import { chunkText } from './chunker.js';
 import { boxesForSpan } from './layout.js';
 import type { ExtractedPage } from './pdf-worker.js';
+import { PageQueue, splitPages } from './page-queue.js';
 import { TimeBudget, type PdfWorkerPool } from './worker-pool.js';
 
 export interface IngestSettings {
-  /** Pages per worker task, and so per committed batch. */
+  /** Pages per committed batch (one transaction). */
   pagesPerBatch: number;
   /** Limit on the worker time parsing one document may use. */
   documentTimeoutMs: number;
@@ -37,6 +38,9 @@ class IngestFailure extends Error {
     super(apiError.message);
   }
 }
+
+/** A worker opens the PDF once per range; smaller ranges would cost more in re-parsing than they gain. */
+const MIN_PAGES_PER_RANGE = 16;
 
 /** How many embedding calls stay queued, so the model never waits on us. */
 const EMBED_IN_FLIGHT = 4;
@@ -148,7 +152,9 @@ export class Ingestor {
   }
 
   private async index(documentId: number, filePath: string, callbacks: IngestCallbacks): Promise<void> {
-    const signal = callbacks.signal ?? new AbortController().signal;
+    // Aborted when this document fails, so its other ranges stop too.
+    const stopDocument = new AbortController();
+    const signal = callbacks.signal ? AbortSignal.any([callbacks.signal, stopDocument.signal]) : stopDocument.signal;
     const budget = new TimeBudget(this.settings.documentTimeoutMs);
 
     const head = await this.pool.extract({ path: filePath, fromPage: 1, toPage: 0 }, signal, budget);
@@ -164,21 +170,36 @@ export class Ingestor {
       callbacks.onProgress?.({ path: filePath, documentId, pagesDone, pagesTotal: pageCount });
     report(firstPage - 1);
 
-    // Every range is queued at once so all workers parse this document in parallel;
-    // results are consumed in page order.
-    const ranges: Promise<Awaited<ReturnType<PdfWorkerPool['extract']>>>[] = [];
-    for (let from = firstPage; from <= pageCount; from += this.settings.pagesPerBatch) {
-      const to = Math.min(pageCount, from + this.settings.pagesPerBatch - 1);
-      ranges.push(this.pool.extract({ path: filePath, fromPage: from, toPage: to }, signal, budget));
-    }
-    for (const range of ranges) {
-      const extracted = await range;
-      if (!extracted.ok) throw new IngestFailure(extracted.error);
-      if (callbacks.signal?.aborted) throw new IngestFailure({ code: 'CANCELLED', message: 'Cancelled.' });
-      const { pages, chunks } = await this.prepareBatch(extracted.pages);
+    // One contiguous range per worker (each worker opens the PDF once and parses its fonts once);
+    // pages stream back as they are read and are committed in order, a batch at a time.
+    const parts = Math.min(this.pool.threads, Math.ceil((pageCount - firstPage + 1) / MIN_PAGES_PER_RANGE));
+    const queues = splitPages(firstPage, pageCount, parts).map(([from, to]) => {
+      const queue = new PageQueue();
+      void this.pool
+        .extract({ path: filePath, fromPage: from, toPage: to }, signal, budget, (page) => queue.push(page))
+        .then((result) => queue.end(result.ok ? null : result.error));
+      return queue;
+    });
+    let batch: ExtractedPage[] = [];
+    const commit = async () => {
+      if (batch.length === 0) return;
+      const { pages, chunks } = await this.prepareBatch(batch);
       if (callbacks.signal?.aborted) throw new IngestFailure({ code: 'CANCELLED', message: 'Cancelled.' });
       this.store.commitPages(documentId, pages, chunks);
-      report(extracted.pages.at(-1)!.pageNumber);
+      report(batch.at(-1)!.pageNumber);
+      batch = [];
+    };
+    try {
+      for (const queue of queues) {
+        for await (const page of queue) {
+          batch.push(page);
+          if (batch.length >= this.settings.pagesPerBatch) await commit();
+        }
+      }
+      await commit();
+    } catch (error) {
+      stopDocument.abort();
+      throw error instanceof IngestFailure ? error : new IngestFailure(error as ApiError);
     }
 
     const doc = this.store.get(documentId)!;

@@ -3,7 +3,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ApiError } from '../../../preload/contract/index.js';
-import type { ExtractResult, ExtractTask } from './pdf-worker.js';
+import type { ExtractedPage, ExtractResult, ExtractTask, WorkerMessage } from './pdf-worker.js';
 
 export interface PdfWorkerPoolOptions {
   /** Worker threads; defaults to the machine's available parallelism. */
@@ -38,12 +38,13 @@ const CANCELLED: ApiError = { code: 'CANCELLED', message: 'Cancelled.' };
 
 /**
  * PDF parsing off the main thread. Tasks wait in our own queue and go to piscina only when a
- * worker is free, so a task's clock starts when it runs. Aborting a running task (time limit
+ * worker is free, so a task's clock starts when it runs. A task streams its pages back one by
+ * one over its own MessagePort, so they can be indexed while the worker reads on. Aborting a running task (time limit
  * or cancellation) terminates its worker; piscina starts a fresh one for the next task.
  */
 export class PdfWorkerPool {
   readonly threads: number;
-  private readonly pool: Piscina<ExtractTask & { started: MessagePort }, ExtractResult>;
+  private readonly pool: Piscina<ExtractTask & { port: MessagePort }, ExtractResult>;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -73,26 +74,46 @@ export class PdfWorkerPool {
    * starts when the worker reports that it began this task, so a worker's own start-up (after
    * a predecessor was stopped) is not charged to the document.
    */
-  async extract(task: ExtractTask, signal: AbortSignal, budget: TimeBudget): Promise<ExtractResult> {
-    if (!(await this.acquire(signal))) return { ok: false, error: CANCELLED };
+  async extract(
+    task: ExtractTask,
+    signal: AbortSignal,
+    budget: TimeBudget,
+    onPage: (page: ExtractedPage) => void = () => undefined,
+  ): Promise<ExtractResult> {
+    if (!(await this.acquire(signal))) return { ok: false, error: CANCELLED, pagesSent: 0 };
     if (budget.remainingMs <= 0) {
       this.release();
-      return { ok: false, error: TIMEOUT };
+      return { ok: false, error: TIMEOUT, pagesSent: 0 };
     }
     const timer = new AbortController();
     const { port1, port2 } = new MessageChannel();
     let started: number | null = null;
     let timeout: NodeJS.Timeout | undefined;
-    port1.once('message', () => {
-      started = performance.now();
-      timeout = setTimeout(() => timer.abort(), Math.ceil(budget.remainingMs));
+    let received = 0;
+    // Pages come on our port and the result on piscina's: wait until every page sent has arrived.
+    let allPages = () => {};
+    let expected = Infinity;
+    const pagesArrived = new Promise<void>((resolve) => (allPages = resolve));
+    port1.on('message', (message: WorkerMessage) => {
+      if (message === 'started') {
+        started = performance.now();
+        timeout = setTimeout(() => timer.abort(), Math.ceil(budget.remainingMs));
+        return;
+      }
+      received++;
+      onPage(message.page);
+      if (received >= expected) allPages();
     });
     try {
-      return await this.pool.run({ ...task, started: port2 }, { signal: AbortSignal.any([signal, timer.signal]), transferList: [port2] });
+      const result = await this.pool.run({ ...task, port: port2 }, { signal: AbortSignal.any([signal, timer.signal]), transferList: [port2] });
+      expected = result.pagesSent;
+      if (received >= expected) allPages();
+      await pagesArrived;
+      return result;
     } catch (error) {
-      if (timer.signal.aborted) return { ok: false, error: TIMEOUT };
-      if (signal.aborted) return { ok: false, error: CANCELLED };
-      return { ok: false, error: workerError(error) };
+      if (timer.signal.aborted) return { ok: false, error: TIMEOUT, pagesSent: received };
+      if (signal.aborted) return { ok: false, error: CANCELLED, pagesSent: received };
+      return { ok: false, error: workerError(error), pagesSent: received };
     } finally {
       clearTimeout(timeout);
       port1.close();
