@@ -27,7 +27,7 @@ export const APP_SCHEME_PRIVILEGES = {
 /** The same policy the HTTP door sends, so the UI behaves alike in the window and the browser. */
 export const APP_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY;
 
-/** True for URLs of our own pages: exactly `app://docent/...`, no credentials, no port. */
+/** True for URLs of our own pages: `app://docent/...` (host in any case, as Chromium lowercases it), no credentials, no port. */
 export function isAppUrl(url: string | null | undefined): boolean {
   if (!url) return false;
   let parsed: URL;
@@ -36,7 +36,7 @@ export function isAppUrl(url: string | null | undefined): boolean {
   } catch {
     return false;
   }
-  return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST && parsed.username === '' && parsed.password === '';
+  return parsed.protocol === `${APP_SCHEME}:` && parsed.host.toLowerCase() === APP_HOST && parsed.username === '' && parsed.password === '';
 }
 
 /** will-navigate / will-redirect: the window only ever shows our own pages. */

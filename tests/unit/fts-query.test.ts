@@ -1,14 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { toFtsQuery } from '../../main/core/retrieval/fts-query.js';
+import { pruneCommonTerms, queryTerms } from '../../main/core/retrieval/fts-query.js';
 
-describe('toFtsQuery', () => {
-  it('quotes every word and ORs them, so operators and punctuation are harmless', () => {
-    expect(toFtsQuery('What did "NEAR" AND (x) say?')).toBe('"what" OR "did" OR "near" OR "and" OR "x" OR "say"');
+describe('queryTerms', () => {
+  it('keeps only words, so operators and punctuation are harmless', () => {
+    expect(queryTerms('What did "NEAR" AND (x) say?')).toEqual(['what', 'did', 'near', 'and', 'x', 'say']);
   });
   it('keeps letters of any script and drops duplicates', () => {
-    expect(toFtsQuery('Straße straße حبيبي 2019')).toBe('"straße" OR "حبيبي" OR "2019"');
+    expect(queryTerms('Straße straße حبيبي 2019')).toEqual(['straße', 'حبيبي', '2019']);
   });
-  it('returns null when there is nothing to search for', () => {
-    expect(toFtsQuery('?! -- ...')).toBeNull();
+  it('finds nothing to search for in punctuation', () => {
+    expect(queryTerms('?! -- ...')).toEqual([]);
+  });
+});
+
+describe('pruneCommonTerms', () => {
+  const counts: Record<string, number> = { the: 900, what: 700, organ: 3, pipes: 12, cathedral: 0 };
+  const count = (t: string) => counts[t] ?? 0;
+  it('drops terms found in more than 5% of chunks, rarest first', () => {
+    expect(pruneCommonTerms(['what', 'the', 'organ', 'pipes', 'cathedral'], count, 1000)).toEqual(['cathedral', 'organ', 'pipes']);
+  });
+  it('always keeps the two rarest terms', () => {
+    expect(pruneCommonTerms(['what', 'the'], count, 1000)).toEqual(['what', 'the']);
+    expect(pruneCommonTerms(['the'], count, 1000)).toEqual(['the']);
   });
 });

@@ -1,11 +1,22 @@
 /**
- * Turns what a person typed into an FTS5 query: every word becomes a quoted term and terms
- * are OR-ed, so punctuation or FTS5 operators in the input can never be a syntax error, and
- * BM25 ranks chunks that contain more of the words first.
+ * What a person typed becomes an FTS5 query of quoted words joined by OR: punctuation or FTS5
+ * operators in the input can never be a syntax error, and BM25 ranks chunks that hold more of
+ * the words first.
  */
-export function toFtsQuery(input: string): string | null {
-  const terms = input.match(/[\p{L}\p{N}]+/gu);
-  if (!terms) return null;
-  const unique = [...new Set(terms.map((t) => t.toLowerCase()))].slice(0, 32);
-  return unique.map((t) => `"${t}"`).join(' OR ');
+
+/** The distinct words of a query, lower-cased, at most 32. */
+export function queryTerms(input: string): string[] {
+  const terms = input.match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(terms.map((t) => t.toLowerCase()))].slice(0, 32);
+}
+
+/**
+ * Drops terms found in more than `maxShare` of all chunks: scoring their huge posting lists is
+ * what makes an OR query slow, and BM25 gives them almost no weight anyway. The `keep` rarest
+ * terms always stay, so a query of only common words still searches. Terms the index has never
+ * seen (count 0, or spelled differently by the tokenizer) are rare by definition and stay.
+ */
+export function pruneCommonTerms(terms: readonly string[], documentCount: (term: string) => number, total: number, maxShare = 0.05, keep = 2): string[] {
+  const counted = terms.map((term) => ({ term, count: documentCount(term) })).sort((a, b) => a.count - b.count);
+  return counted.filter((t, i) => i < keep || t.count <= maxShare * total).map((t) => t.term);
 }

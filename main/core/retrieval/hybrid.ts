@@ -1,7 +1,7 @@
 import type { SearchHit, SearchMode, TextBox } from '../../../preload/contract/index.js';
 import type { Db } from '../store/database.js';
 import type { VectorStore } from '../store/vectors.js';
-import { toFtsQuery } from './fts-query.js';
+import { pruneCommonTerms, queryTerms } from './fts-query.js';
 
 export interface SearchOptions {
   query: string;
@@ -97,8 +97,13 @@ export class Retriever {
   }
 
   private keywordLeg(query: string, depth: number, docs?: readonly number[]): LegHit[] {
-    const fts = toFtsQuery(query);
-    if (!fts) return [];
+    const terms = queryTerms(query);
+    if (terms.length === 0) return [];
+    const countOf = this.db.prepare(`SELECT doc FROM chunks_fts_vocab WHERE term = ?`).pluck();
+    // max(id) bounds the chunk count from above in O(log n); count(*) would scan the table.
+    const total = (this.db.prepare(`SELECT max(id) FROM chunks`).pluck().get() as number | null) ?? 0;
+    const kept = pruneCommonTerms(terms, (term) => (countOf.get(term) as number | undefined) ?? 0, total);
+    const fts = kept.map((t) => `"${t}"`).join(' OR ');
     // Without a document filter FTS5 can rank and cut on its own index; the join comes after.
     const rows = docs
       ? (this.db

@@ -113,6 +113,10 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX citations_message ON citations(message_id);
   `,
+  `
+  -- Per-term document counts of the keyword index, so searches can skip terms that are everywhere.
+  CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, row);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

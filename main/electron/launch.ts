@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { electronAvailability } from './detect.js';
+import { coreOptionsFromEnv } from './settings.js';
+
+/**
+ * `npm start` (after scripts/start.mjs has built what changed). Plain Node: opens the desktop
+ * window when Electron can run here; otherwise says exactly why and serves the same UI to a
+ * browser through the HTTP door, with the same core and the same settings (DOCENT_DB,
+ * DOCENT_MODEL, DOCENT_EMBEDDING_MODEL).
+ */
+
+/** The app folder Electron is started on: its package.json names dist/main/electron/main.js. */
+export const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const RENDERER_DIR = path.join(APP_ROOT, 'dist', 'renderer');
+
+function runElectron(executable: string, args: string[]): void {
+  const env = { ...process.env };
+  delete env['ELECTRON_RUN_AS_NODE'];
+  const child = spawn(executable, [APP_ROOT, ...args], { stdio: 'inherit', env });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+async function serveInBrowser(reason: string): Promise<void> {
+  process.stderr.write(`Docent: the desktop window cannot open: ${reason}\n`);
+  process.stderr.write('Docent: serving the same UI to your browser instead (127.0.0.1 only).\n');
+  const [{ createCore }, { startServer }] = await Promise.all([import('../core/index.js'), import('../server/http-door.js')]);
+  const options = coreOptionsFromEnv();
+  const core = createCore(options);
+  const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
+  if (!built) process.stderr.write(`Docent: the UI is not built (${RENDERER_DIR} has no index.html); run \`npm run build\`. The API works.\n`);
+  const port = Number(process.env['DOCENT_PORT'] ?? 0);
+  const server = await startServer({ core, ...(built ? { staticDir: RENDERER_DIR } : {}), ...(Number.isInteger(port) && port > 0 ? { port } : {}) });
+  process.stderr.write(`Docent: library ${options.dbPath}. Open this URL (it carries this launch's token); Ctrl-C stops.\n`);
+  process.stdout.write(`${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await core.close();
+}
+
+export async function launch(args: string[] = process.argv.slice(2)): Promise<void> {
+  const electron = electronAvailability();
+  if (electron.available) runElectron(electron.executable, args);
+  else await serveInBrowser(electron.reason);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  launch().catch((error: unknown) => {
+    process.stderr.write(`Docent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
