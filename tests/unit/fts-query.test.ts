@@ -19,8 +19,8 @@ describe('pruneCommonTerms', () => {
   it('drops terms found in more than 5% of chunks, rarest first', () => {
     expect(pruneCommonTerms(['what', 'the', 'organ', 'pipes', 'cathedral'], count, 1000)).toEqual(['cathedral', 'organ', 'pipes']);
   });
-  it('always keeps the two rarest terms', () => {
-    expect(pruneCommonTerms(['what', 'the'], count, 1000)).toEqual(['what', 'the']);
-    expect(pruneCommonTerms(['the'], count, 1000)).toEqual(['the']);
+  it('falls back to the rarest term while it is in at most 20% of chunks, else to no keyword leg', () => {
+    expect(pruneCommonTerms(['what', 'the'], count, 5000)).toEqual(['what']);
+    expect(pruneCommonTerms(['what', 'the'], count, 1000)).toEqual([]);
   });
 });

@@ -12,11 +12,21 @@ export function queryTerms(input: string): string[] {
 
 /**
  * Drops terms found in more than `maxShare` of all chunks: scoring their huge posting lists is
- * what makes an OR query slow, and BM25 gives them almost no weight anyway. The `keep` rarest
- * terms always stay, so a query of only common words still searches. Terms the index has never
- * seen (count 0, or spelled differently by the tokenizer) are rare by definition and stay.
+ * what makes an OR query slow, and BM25 gives them almost no weight anyway. When every term is
+ * that common, the rarest one stays if it is in at most `fallbackShare` of chunks; otherwise the
+ * query has no keyword signal and the vector leg answers alone. Terms the index has never seen
+ * (count 0, or spelled differently by its tokenizer) are rare by definition and stay.
  */
-export function pruneCommonTerms(terms: readonly string[], documentCount: (term: string) => number, total: number, maxShare = 0.05, keep = 2): string[] {
+export function pruneCommonTerms(
+  terms: readonly string[],
+  documentCount: (term: string) => number,
+  total: number,
+  maxShare = 0.05,
+  fallbackShare = 0.2,
+): string[] {
   const counted = terms.map((term) => ({ term, count: documentCount(term) })).sort((a, b) => a.count - b.count);
-  return counted.filter((t, i) => i < keep || t.count <= maxShare * total).map((t) => t.term);
+  const rare = counted.filter((t) => t.count <= maxShare * total);
+  if (rare.length > 0) return rare.map((t) => t.term);
+  const rarest = counted[0];
+  return rarest && rarest.count <= fallbackShare * total ? [rarest.term] : [];
 }

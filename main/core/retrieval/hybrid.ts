@@ -103,6 +103,7 @@ export class Retriever {
     // max(id) bounds the chunk count from above in O(log n); count(*) would scan the table.
     const total = (this.db.prepare(`SELECT max(id) FROM chunks`).pluck().get() as number | null) ?? 0;
     const kept = pruneCommonTerms(terms, (term) => (countOf.get(term) as number | undefined) ?? 0, total);
+    if (kept.length === 0) return [];
     const fts = kept.map((t) => `"${t}"`).join(' OR ');
     // Without a document filter FTS5 can rank and cut on its own index; the join comes after.
     const rows = docs
