@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** mulberry32: a small seedable PRNG returning floats in [0, 1). */
@@ -56,6 +59,30 @@ export function option(name: string, env: string, fallback: string): string {
 /** True when this module is the script node was started with. */
 export function isMain(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === moduleUrl;
+}
+
+/**
+ * An empty folder in the OS temp dir named after this process. Folders that killed runs left
+ * behind (their process is gone) are removed first: a 1M-chunk library is gigabytes.
+ */
+export function tempDir(prefix: string): string {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const pid = Number(name.startsWith(`${prefix}-`) ? name.slice(prefix.length + 1) : NaN);
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+  const dir = path.join(os.tmpdir(), `${prefix}-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir);
+  return dir;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');

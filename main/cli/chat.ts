@@ -114,6 +114,12 @@ export function registerChatCommands(program: Command): void {
       .option('--conversation <id>', 'continue this conversation', positiveInt),
   ).action(async (options: ChatOptions) => {
     await withCore(options, async (core) => {
+      // Load first: readline starts reading at once, and lines must not arrive before the loop below.
+      const model = options.model ?? process.env['DOCENT_MODEL'];
+      if (model) {
+        process.stdout.write('Loading the model…\n');
+        unwrap(await core.loadChatModel({ path: model }));
+      }
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
       let conversationId = options.conversation;
       // On a terminal readline receives Ctrl-C: while a question is in flight it stops that answer
@@ -126,11 +132,6 @@ export function registerChatCommands(program: Command): void {
         else if (answering) void core.stopAnswer({ answerId: answering });
         else stopRequested = true;
       });
-      const model = options.model ?? process.env['DOCENT_MODEL'];
-      if (model) {
-        process.stdout.write('Loading the model…\n');
-        unwrap(await core.loadChatModel({ path: model }));
-      }
       process.stdout.write('Ask about your documents. /exit or Ctrl-D ends the conversation.\n\nYou: ');
       // The line iterator buffers input that arrives while an answer is being written.
       for await (const line of rl) {

@@ -54,7 +54,6 @@ describe('Electron shell', () => {
     });
     expect(info).toMatchObject({ ok: true, value: { dbPath, documents: 0 } });
 
-    const library = page.getByRole('region', { name: /library/i }).or(page.getByRole('heading', { name: /library/i }));
-    await library.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Library' }).waitFor({ state: 'visible', timeout: 30_000 });
   });
 });

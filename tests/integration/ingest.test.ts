@@ -192,8 +192,8 @@ describe('identity, changes and removal', () => {
 
 describe('a hostile or slow PDF costs one document, never the process', () => {
   it('stops a document over its time limit and goes on with the batch', async () => {
-    // GeoTopo needs over a second of worker time; the small report needs a few milliseconds.
-    const core = openCore({ ingest: { documentTimeoutMs: 300 } });
+    // GeoTopo needs over 2.5 s of worker time; the small report about 0.1 s.
+    const core = openCore({ ingest: { documentTimeoutMs: 1000 } });
     try {
       await ingest(core, [path.join(CORPUS, '001-trivial/minimal-document.pdf')]); // workers warm
       const files = await ingest(core, [GEOTOPO, KNOWN_FACTS_PDF]);

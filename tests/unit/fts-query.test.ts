@@ -18,7 +18,12 @@ describe('pruneCommonTerms', () => {
   const count = (t: string) => counts[t] ?? 0;
   it('drops terms found in more than 5% of chunks, rarest first', () => {
     expect(pruneCommonTerms(['what', 'the', 'organ', 'pipes', 'cathedral'], count, 1000)).toEqual(['cathedral', 'organ', 'pipes']);
+    expect(pruneCommonTerms(['what', 'the', 'organ'], count, 1000)).toEqual(['organ']);
   });
+  it('keeps every term in a small library', () => {
+    expect(pruneCommonTerms(['what', 'the', 'organ'], count, 999)).toEqual(['what', 'the', 'organ']);
+  });
+
   it('falls back to the rarest term while it is in at most 20% of chunks, else to no keyword leg', () => {
     expect(pruneCommonTerms(['what', 'the'], count, 5000)).toEqual(['what']);
     expect(pruneCommonTerms(['what', 'the'], count, 1000)).toEqual([]);

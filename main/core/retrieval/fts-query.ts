@@ -10,12 +10,15 @@ export function queryTerms(input: string): string[] {
   return [...new Set(terms.map((t) => t.toLowerCase()))].slice(0, 32);
 }
 
+export const PRUNE_FROM_CHUNKS = 1000;
+
 /**
  * Drops terms found in more than `maxShare` of all chunks: scoring their huge posting lists is
  * what makes an OR query slow, and BM25 gives them almost no weight anyway. When every term is
  * that common, the rarest one stays if it is in at most `fallbackShare` of chunks; otherwise the
  * query has no keyword signal and the vector leg answers alone. Terms the index has never seen
  * (count 0, or spelled differently by its tokenizer) are rare by definition and stay.
+ * Libraries under PRUNE_FROM_CHUNKS chunks keep every term.
  */
 export function pruneCommonTerms(
   terms: readonly string[],
@@ -24,6 +27,8 @@ export function pruneCommonTerms(
   maxShare = 0.05,
   fallbackShare = 0.2,
 ): string[] {
+  // Small libraries search fast anyway, and their shares say little about a word.
+  if (total < PRUNE_FROM_CHUNKS) return [...terms];
   const counted = terms.map((term) => ({ term, count: documentCount(term) })).sort((a, b) => a.count - b.count);
   const rare = counted.filter((t) => t.count <= maxShare * total);
   if (rare.length > 0) return rare.map((t) => t.term);

@@ -207,6 +207,7 @@ export class DocumentStore {
 
   private deleteRows(id: number, includingDocument: boolean): void {
     // Chunk deletes fire the triggers that remove FTS rows and vectors.
+    this.vectors()?.invalidate();
     this.db.prepare(`DELETE FROM chunks WHERE document_id = ?`).run(id);
     this.db.prepare(`DELETE FROM pages WHERE document_id = ?`).run(id);
     if (includingDocument) this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(id);

@@ -1,10 +1,11 @@
+import { BinaryIndex } from './binary-index.js';
 import type { Db } from './database.js';
 
 /**
  * The vector side of the library. Each chunk's embedding is stored twice in one vec0 table:
- * a sign-quantized `bit[D]` column that sqlite-vec scans for a fast first pass, and the full
- * float32 vector as an auxiliary column used to rescore the candidates exactly.
- * Vectors are L2-normalised on the way in, so cosine similarity is a dot product.
+ * a sign-quantized `bit[D]` column for the fast first pass (scanned in memory by BinaryIndex,
+ * loaded from this column), and the full float32 vector as an auxiliary column used to rescore
+ * the candidates exactly. Vectors are L2-normalised on the way in, so cosine is a dot product.
  */
 export const VECTOR_TABLE = 'chunk_vectors';
 
@@ -52,6 +53,13 @@ export function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
+/** Sign bits as sqlite-vec's vec_quantize_binary writes them: dimension i is bit i % 8 of byte i / 8. */
+export function quantizeBinary(vector: Float32Array): Uint8Array {
+  const bits = new Uint8Array(vector.length / 8);
+  for (let i = 0; i < vector.length; i++) if (vector[i]! > 0) bits[i >> 3]! |= 1 << (i & 7);
+  return bits;
+}
+
 export interface VectorCandidate {
   chunkId: number;
   /** Cosine similarity at full precision. */
@@ -60,20 +68,16 @@ export interface VectorCandidate {
 
 export class VectorStore {
   private readonly insertStmt;
-  private readonly knnStmt;
+  private readonly embeddingStmt;
+  private index: BinaryIndex | null = null;
+  private indexVersion = -1;
 
   constructor(
     private readonly db: Db,
     readonly dimensions: number,
   ) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO ${VECTOR_TABLE}(chunk_id, document_id, embedding_bits, embedding)
-       VALUES (?, ?, vec_quantize_binary(?), ?)`,
-    );
-    this.knnStmt = db.prepare(
-      `SELECT chunk_id AS chunkId, embedding FROM ${VECTOR_TABLE}
-       WHERE embedding_bits MATCH vec_quantize_binary(?) AND k = ?`,
-    );
+    this.insertStmt = db.prepare(`INSERT INTO ${VECTOR_TABLE}(chunk_id, document_id, embedding_bits, embedding) VALUES (?, ?, vec_bit(?), ?)`);
+    this.embeddingStmt = db.prepare(`SELECT embedding FROM ${VECTOR_TABLE} WHERE chunk_id = ?`).pluck();
   }
 
   /** Call inside the transaction that inserts the chunk. */
@@ -81,30 +85,45 @@ export class VectorStore {
     if (vector.length !== this.dimensions) {
       throw new Error(`Vector has ${vector.length} dimensions; this library uses ${this.dimensions}.`);
     }
-    const blob = vectorBlob(vector);
-    this.insertStmt.run(BigInt(chunkId), BigInt(documentId), blob, blob);
+    const bits = quantizeBinary(vector);
+    this.insertStmt.run(BigInt(chunkId), BigInt(documentId), Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength), vectorBlob(vector));
+    // If the transaction rolls back, the index holds a chunk that does not exist; searches
+    // only return chunks of ready documents, and the next delete rebuilds the index.
+    this.index?.add(chunkId, documentId, bits);
+  }
+
+  /** Rows were deleted: the in-memory index is rebuilt on the next search. */
+  invalidate(): void {
+    this.index = null;
   }
 
   /**
-   * Nearest neighbours: hamming-distance scan over the bit vectors for `candidates` rows,
-   * then exact cosine rescoring of those candidates, best first.
+   * Nearest neighbours: Hamming distance over the bit vectors for `candidates` rows, then
+   * exact cosine rescoring of those candidates, best first.
    */
   search(query: Float32Array, k: number, candidates: number, documentIds?: readonly number[]): VectorCandidate[] {
-    const blob = vectorBlob(query);
-    const rows = documentIds?.length
-      ? (this.db
-          .prepare(
-            `SELECT chunk_id AS chunkId, embedding FROM ${VECTOR_TABLE}
-             WHERE embedding_bits MATCH vec_quantize_binary(?) AND k = ?
-             AND document_id IN (${documentIds.map(() => '?').join(',')})`,
-          )
-          .all(blob, candidates, ...documentIds) as { chunkId: number; embedding: Buffer }[])
-      : (this.knnStmt.all(blob, candidates) as { chunkId: number; embedding: Buffer }[]);
-    const scored = rows.map((row) => ({
-      chunkId: row.chunkId,
-      similarity: dot(query, new Float32Array(row.embedding.buffer, row.embedding.byteOffset, this.dimensions)),
-    }));
+    const index = this.currentIndex();
+    const ids = index.nearest(quantizeBinary(query), candidates, documentIds?.length ? new Set(documentIds) : undefined);
+    const scored: VectorCandidate[] = [];
+    for (const chunkId of ids) {
+      const blob = this.embeddingStmt.get(BigInt(chunkId)) as Buffer | undefined;
+      if (!blob) continue;
+      scored.push({ chunkId, similarity: dot(query, new Float32Array(blob.buffer, blob.byteOffset, this.dimensions)) });
+    }
     scored.sort((a, b) => b.similarity - a.similarity);
     return scored.slice(0, k);
+  }
+
+  /** The index, reloaded when another connection (another process) has written the file. */
+  private currentIndex(): BinaryIndex {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (!this.index || version !== this.indexVersion) {
+      const index = new BinaryIndex(this.dimensions);
+      const rows = this.db.prepare(`SELECT chunk_id, document_id, embedding_bits FROM ${VECTOR_TABLE}`).raw().iterate() as Iterable<[number, number, Buffer]>;
+      for (const [chunkId, documentId, bits] of rows) index.add(chunkId, documentId, bits);
+      this.index = index;
+      this.indexVersion = version;
+    }
+    return this.index;
   }
 }

@@ -1,0 +1,133 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { DocentClient } from '../api/client.js';
+import type { ModelState } from '../state/useModel.js';
+import { basename, bytes } from '../format.js';
+import { Icon } from './Icon.js';
+
+const BACKENDS = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' } as const;
+
+export function ModelPanel({ client, model }: { client: DocentClient; model: ModelState }) {
+  const [path, setPath] = useState('');
+  const [changing, setChanging] = useState(false);
+  const fieldId = useId();
+  const picker = useRef<HTMLInputElement>(null);
+  const status = model.status;
+  const loaded = status?.chatModel ?? null;
+  const showForm = !loaded || changing;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const chosen = path.trim();
+    if (!chosen) return;
+    if (await model.load(chosen)) {
+      setChanging(false);
+      setPath('');
+    }
+  };
+
+  const device = status ? [BACKENDS[status.backend], ...status.deviceNames].filter(Boolean).join(' · ') : '';
+  const memory = status?.vram ? `${bytes(status.vram.total - status.vram.used)} of ${bytes(status.vram.total)} VRAM free` : status ? `${bytes(status.ram.free)} of ${bytes(status.ram.total)} RAM free` : '';
+
+  return (
+    <section className="model" aria-labelledby="model-heading">
+      <header className="section-head">
+        <h2 id="model-heading">Model</h2>
+        {loaded && !changing && (
+          <button type="button" className="ghost small" onClick={() => setChanging(true)}>
+            Change
+          </button>
+        )}
+      </header>
+      {model.loading ? (
+        <div className="model-loading">
+          <p>
+            Loading <strong>{basename(model.loading.path)}</strong>… {Math.round(model.loading.progress * 100)}%
+          </p>
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label="Loading the chat model"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(model.loading.progress * 100)}
+          >
+            <span style={{ width: `${model.loading.progress * 100}%` }} />
+          </div>
+        </div>
+      ) : loaded ? (
+        <div className="model-loaded">
+          <p className="model-name" title={loaded.path}>
+            <span className="dot ok" aria-hidden="true" />
+            {loaded.name}
+          </p>
+          <p className="model-meta">
+            {device}
+            {loaded.contextSize ? ` · ${loaded.contextSize.toLocaleString()}-token context` : ''}
+          </p>
+        </div>
+      ) : (
+        <div className="model-none">
+          <p className="model-name">
+            <span className="dot" aria-hidden="true" />
+            No chat model loaded
+          </p>
+          <p className="model-meta">
+            A configured model loads with the first question. If none is configured, choose a GGUF chat model file on this machine.
+          </p>
+        </div>
+      )}
+      {status && !model.loading && <p className="model-meta subtle">{loaded ? memory : `${device} · ${memory}`}</p>}
+      {showForm && !model.loading && (
+        <form className="model-form" onSubmit={(e) => void submit(e)}>
+          <label htmlFor={fieldId}>Chat model file (GGUF)</label>
+          <div className="model-row">
+            <input
+              id={fieldId}
+              type="text"
+              spellCheck={false}
+              autoComplete="off"
+              placeholder="/path/to/model.gguf"
+              value={path}
+              onChange={(e) => setPath(e.target.value)}
+            />
+            {client.door === 'electron' && (
+              <>
+                <button type="button" className="ghost small" onClick={() => picker.current?.click()}>
+                  Choose…
+                </button>
+                <input
+                  ref={picker}
+                  hidden
+                  tabIndex={-1}
+                  type="file"
+                  accept=".gguf"
+                  onChange={(e) => {
+                    const file = e.target.files?.[0];
+                    const chosen = file ? client.pathForFile(file) : null;
+                    if (chosen) setPath(chosen);
+                    e.target.value = '';
+                  }}
+                />
+              </>
+            )}
+          </div>
+          <div className="model-row">
+            <button type="submit" className="secondary small" disabled={!path.trim()}>
+              <Icon name="chip" size={15} /> Load model
+            </button>
+            {changing && (
+              <button type="button" className="ghost small" onClick={() => setChanging(false)}>
+                Cancel
+              </button>
+            )}
+          </div>
+        </form>
+      )}
+      {model.error && (
+        <p className="doc-error" role="alert">
+          {model.error}
+        </p>
+      )}
+    </section>
+  );
+}

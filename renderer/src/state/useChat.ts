@@ -1,0 +1,240 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Answer, Citation, ConversationSummary, Message, Source, Timings } from '../../../preload/contract/index.js';
+import type { DocentClient } from '../api/client.js';
+
+export interface UserTurn {
+  key: string;
+  role: 'user';
+  content: string;
+}
+
+export interface AssistantTurn {
+  key: string;
+  role: 'assistant';
+  answerId: string | null;
+  content: string;
+  citations: Citation[];
+  sources: Source[];
+  covered: boolean | null;
+  grounded: boolean | null;
+  stopped: boolean | null;
+  timings: Timings | null;
+  /** Tokens are still arriving (or the model is still loading). */
+  streaming: boolean;
+  /** ChatDoneEvent's error code is any string; ask()'s is an ErrorCode. */
+  error: { code: string; message: string } | null;
+}
+
+export type Turn = UserTurn | AssistantTurn;
+
+export interface ChatState {
+  conversations: ConversationSummary[];
+  activeId: number | null;
+  turns: Turn[];
+  /** The answer being written, if any. */
+  pendingAnswerId: string | null;
+  busy: boolean;
+  loadError: string | null;
+  ask(question: string): Promise<void>;
+  stop(): Promise<void>;
+  open(conversationId: number): Promise<void>;
+  startNew(): void;
+  remove(conversationId: number): Promise<void>;
+}
+
+let keys = 0;
+const nextKey = (prefix: string) => `${prefix}-${++keys}`;
+
+function fromMessage(message: Message): Turn {
+  if (message.role === 'user') return { key: `m${message.id}`, role: 'user', content: message.content };
+  return {
+    key: `m${message.id}`,
+    role: 'assistant',
+    answerId: null,
+    content: message.content,
+    citations: message.citations,
+    sources: message.sources,
+    covered: message.covered,
+    grounded: message.grounded,
+    stopped: message.stopped,
+    timings: message.timings,
+    streaming: false,
+    error: null,
+  };
+}
+
+function finished(turn: AssistantTurn, answer: Answer): AssistantTurn {
+  return {
+    ...turn,
+    key: turn.key,
+    content: answer.answer,
+    citations: answer.citations,
+    sources: answer.sources,
+    covered: answer.covered,
+    grounded: answer.grounded,
+    stopped: answer.stopped,
+    timings: answer.timings,
+    streaming: false,
+    error: null,
+  };
+}
+
+interface Stream {
+  text: string;
+  done: { answer: Answer | null; error: { code: string; message: string } | null } | null;
+}
+
+/** Conversations, and the answer being streamed: chat:token appends, chat:done replaces. */
+export function useChat(client: DocentClient): ChatState {
+  const [conversations, setConversations] = useState<ConversationSummary[]>([]);
+  const [activeId, setActiveId] = useState<number | null>(null);
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [pendingAnswerId, setPendingAnswerId] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  // Events may arrive before ask() replies with the answer's id, so every stream is buffered.
+  const streams = useRef(new Map<string, Stream>());
+  const pending = useRef<{ key: string; answerId: string | null; stopRequested?: boolean } | null>(null);
+  const frame = useRef<number | null>(null);
+
+  const refreshList = useCallback(async () => {
+    const result = await client.listConversations({});
+    if (result.ok) setConversations(result.value.conversations);
+  }, [client]);
+
+  /** Applies the pending answer's stream to its turn, at most once per frame. */
+  const flush = useCallback(() => {
+    frame.current = null;
+    const current = pending.current;
+    if (!current?.answerId) return;
+    const stream = streams.current.get(current.answerId);
+    if (!stream) return;
+    setTurns((all) =>
+      all.map((turn) => {
+        if (turn.key !== current.key || turn.role !== 'assistant') return turn;
+        if (!stream.done) return { ...turn, answerId: current.answerId, content: stream.text };
+        if (stream.done.answer) return finished(turn, stream.done.answer);
+        // Stopped before the first token, the core reports the abort as an error; the person
+        // asked for it, so it is a stop, not a failure.
+        if (current.stopRequested) return { ...turn, content: stream.text, stopped: true, streaming: false, error: null };
+        return { ...turn, streaming: false, error: stream.done.error };
+      }),
+    );
+    if (stream.done) {
+      streams.current.delete(current.answerId);
+      pending.current = null;
+      setPendingAnswerId(null);
+      setBusy(false);
+      void refreshList();
+    }
+  }, [refreshList]);
+
+  const schedule = useCallback(() => {
+    frame.current ??= requestAnimationFrame(flush);
+  }, [flush]);
+
+  useEffect(() => {
+    void refreshList();
+    const stream = (answerId: string) => {
+      let s = streams.current.get(answerId);
+      if (!s) streams.current.set(answerId, (s = { text: '', done: null }));
+      return s;
+    };
+    const mine = (answerId: string) => pending.current !== null && (pending.current.answerId === null || pending.current.answerId === answerId);
+    const offs = [
+      client.on('chat:token', ({ answerId, text }) => {
+        if (!mine(answerId)) return; // another window's answer
+        stream(answerId).text += text;
+        if (pending.current?.answerId === answerId) schedule();
+      }),
+      client.on('chat:done', ({ answerId, answer, error }) => {
+        if (!mine(answerId)) {
+          streams.current.delete(answerId); // another window's answer
+          return;
+        }
+        stream(answerId).done = { answer, error };
+        if (pending.current?.answerId === answerId) schedule();
+      }),
+      client.onConnection((_state, reopened) => {
+        if (reopened) void refreshList();
+      }),
+    ];
+    return () => {
+      offs.forEach((off) => off());
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+      frame.current = null;
+    };
+  }, [client, refreshList, schedule]);
+
+  const ask = useCallback(
+    async (question: string) => {
+      if (pending.current) return;
+      const key = nextKey('a');
+      pending.current = { key, answerId: null };
+      setBusy(true);
+      setTurns((all) => [
+        ...all,
+        { key: nextKey('q'), role: 'user', content: question },
+        { key, role: 'assistant', answerId: null, content: '', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, streaming: true, error: null },
+      ]);
+      const result = await client.ask({ question, ...(activeId !== null ? { conversationId: activeId } : {}) });
+      if (!result.ok) {
+        pending.current = null;
+        setBusy(false);
+        setTurns((all) => all.map((turn) => (turn.key === key && turn.role === 'assistant' ? { ...turn, streaming: false, error: result.error } : turn)));
+        return;
+      }
+      const stopRequested = pending.current?.stopRequested;
+      pending.current = { key, answerId: result.value.answerId, stopRequested };
+      if (stopRequested) void client.stopAnswer({ answerId: result.value.answerId });
+      setPendingAnswerId(result.value.answerId);
+      setActiveId(result.value.conversationId);
+      void refreshList();
+      schedule();
+    },
+    [client, activeId, refreshList, schedule],
+  );
+
+  const stop = useCallback(async () => {
+    const current = pending.current;
+    if (!current) return;
+    current.stopRequested = true;
+    // Before ask() has replied there is no id to stop yet; ask() stops it as soon as there is.
+    if (current.answerId) await client.stopAnswer({ answerId: current.answerId });
+  }, [client]);
+
+  const open = useCallback(
+    async (conversationId: number) => {
+      if (pending.current) return;
+      const result = await client.getConversation({ conversationId });
+      if (!result.ok) {
+        setLoadError(result.error.message);
+        return;
+      }
+      setLoadError(null);
+      setActiveId(conversationId);
+      setTurns(result.value.messages.map(fromMessage));
+    },
+    [client],
+  );
+
+  const startNew = useCallback(() => {
+    if (pending.current) return;
+    setActiveId(null);
+    setTurns([]);
+    setLoadError(null);
+  }, []);
+
+  const remove = useCallback(
+    async (conversationId: number) => {
+      const result = await client.deleteConversation({ conversationId });
+      if (!result.ok) setLoadError(result.error.message);
+      if (conversationId === activeId) startNew();
+      await refreshList();
+    },
+    [client, activeId, startNew, refreshList],
+  );
+
+  return { conversations, activeId, turns, pendingAnswerId, busy, loadError, ask, stop, open, startNew, remove };
+}

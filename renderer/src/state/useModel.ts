@@ -1,0 +1,59 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ModelStatus } from '../../../preload/contract/index.js';
+import type { DocentClient } from '../api/client.js';
+
+export interface ModelState {
+  status: ModelStatus | null;
+  /** A model being loaded (by a question or by loadChatModel) and how far it is. */
+  loading: { path: string; progress: number } | null;
+  error: string | null;
+  load(path: string): Promise<boolean>;
+  refresh(): Promise<void>;
+}
+
+export function useModel(client: DocentClient): ModelState {
+  const [status, setStatus] = useState<ModelStatus | null>(null);
+  const [loading, setLoading] = useState<{ path: string; progress: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = useCallback(async () => {
+    const result = await client.modelStatus({});
+    if (result.ok) setStatus(result.value);
+  }, [client]);
+
+  useEffect(() => {
+    void refresh();
+    const offs = [
+      client.on('model:progress', ({ path, progress }) => {
+        if (progress >= 1) {
+          setLoading(null);
+          void refresh();
+        } else setLoading({ path, progress });
+      }),
+      // A question loads the configured model on first use; its answer means it is there.
+      client.on('chat:done', () => void refresh()),
+      client.onConnection((_state, reopened) => {
+        if (reopened) void refresh();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [client, refresh]);
+
+  const load = useCallback(
+    async (path: string) => {
+      setError(null);
+      setLoading({ path, progress: 0 });
+      const result = await client.loadChatModel({ path });
+      setLoading(null);
+      if (!result.ok) {
+        setError(result.error.message);
+        return false;
+      }
+      setStatus(result.value);
+      return true;
+    },
+    [client],
+  );
+
+  return { status, loading, error, load, refresh };
+}
