@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
+import * as tar from 'tar';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const target = path.join(root, 'node_modules', 'electron');
@@ -46,46 +46,6 @@ function npm(args, cwd) {
   });
 }
 
-/** A minimal tar reader for npm tarballs: regular files and directories, pax and GNU long names. */
-function extractTar(buffer, destination) {
-  const files = [];
-  let offset = 0;
-  let longName = null;
-  const field = (block, start, length) => block.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
-  while (offset + 512 <= buffer.length) {
-    const header = buffer.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const size = parseInt(field(header, 124, 12).trim() || '0', 8);
-    const type = String.fromCharCode(header[156] || 48);
-    const prefix = field(header, 345, 155);
-    let name = longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
-    longName = null;
-    const body = buffer.subarray(offset + 512, offset + 512 + size);
-    offset += 512 + Math.ceil(size / 512) * 512;
-    if (type === 'x') {
-      const match = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(body.toString('utf8'));
-      if (match) longName = match[1];
-      continue;
-    }
-    if (type === 'L') {
-      longName = body.toString('utf8').replace(/\0.*$/s, '');
-      continue;
-    }
-    if (type !== '0' && type !== '5') continue;
-    name = name.replace(/^package\//, '');
-    const file = path.resolve(destination, name);
-    if (!file.startsWith(destination + path.sep)) throw new Error(`refusing tar entry outside the package: ${name}`);
-    if (type === '5') {
-      fs.mkdirSync(file, { recursive: true });
-      continue;
-    }
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    fs.writeFileSync(file, body, { mode: name === 'cli.js' ? 0o755 : 0o644 });
-    files.push(name);
-  }
-  return files;
-}
-
 function main() {
   if (fs.existsSync(path.join(target, 'package.json'))) return;
   const locked = lockedElectron();
@@ -110,8 +70,11 @@ function main() {
     }
     const staging = fs.mkdtempSync(path.join(root, 'node_modules', '.electron-staging-'));
     try {
-      const files = extractTar(zlib.gunzipSync(fs.readFileSync(path.join(work, info.filename))), staging);
-      if (!files.includes('package.json') || !files.includes('electron.d.ts')) throw new Error('the electron tarball lacks package.json or electron.d.ts.');
+      // node-tar refuses entries that would land outside the folder (absolute paths, "..").
+      tar.x({ file: path.join(work, info.filename), cwd: staging, strip: 1, sync: true });
+      if (!['package.json', 'electron.d.ts'].every((f) => fs.existsSync(path.join(staging, f)))) {
+        throw new Error('the electron tarball lacks package.json or electron.d.ts.');
+      }
       fs.writeFileSync(
         path.join(staging, MARKER),
         "Installed by scripts/ensure-electron.mjs without Electron's binary: Electron's own install failed to download it, " +
