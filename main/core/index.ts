@@ -12,7 +12,7 @@ import {
   type MethodOutput,
   type Result,
 } from '../../preload/contract/index.js';
-import { Answerer } from './chat/answerer.js';
+import { Answerer, NO_CHAT_MODEL } from './chat/answerer.js';
 import { DEFAULT_COVERAGE, type CoverageSettings } from './chat/coverage.js';
 import { conversationMarkdown } from './chat/markdown.js';
 import { DocentError, toApiError, toResult } from './errors.js';
@@ -154,7 +154,7 @@ export function createCore(options: CoreOptions): Core {
 
     async ask(request) {
       if (!chatModels.current && !chatModelPath) {
-        throw new DocentError('MODEL_NOT_FOUND', 'No chat model is configured. Choose a GGUF chat model (--model FILE.gguf or DOCENT_MODEL).');
+        throw new DocentError('MODEL_NOT_FOUND', NO_CHAT_MODEL);
       }
       for (const id of request.documentIds ?? []) {
         if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);

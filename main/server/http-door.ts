@@ -132,7 +132,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   /**
    * Browser mode cannot hand us a file's path, so the page uploads the bytes: they are kept in
-   * the library's folder (documents/), named by content hash, and the page then ingests that path.
+   * the library's folder (documents/<content hash>/<name>), and the page then ingests that path.
    */
   async function upload(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const name = uploadName(url.searchParams.get('name'));
@@ -165,7 +165,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       send(res, 413, { ok: false, error: { code: 'INVALID_INPUT', message: `The upload failed or is larger than ${MAX_UPLOAD >> 20} MB.` } });
       return;
     }
-    const file = path.join(folder, `${hash.digest('hex').slice(0, 16)}-${name}`);
+    // One folder per content hash keeps the file's own name (and so the document's title).
+    const file = path.join(folder, hash.digest('hex').slice(0, 16), name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.renameSync(partial, file);
     send(res, 200, { ok: true, value: { path: file } });
   }

@@ -4,19 +4,9 @@ export function basename(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 }
 
-const UPLOAD_PREFIX = /^[0-9a-f]{16}-(?=.)/;
-
-/**
- * A document's file name as the person knows it. The HTTP door stores uploads as
- * `<16 hex digits of the content hash>-<original name>`; the prefix means nothing to a reader.
- */
+/** A document's file name as the person knows it. */
 export function displayFileName(path: string): string {
-  return basename(path).replace(UPLOAD_PREFIX, '');
-}
-
-/** A document's title; one the core took from an uploaded file's name loses the upload prefix too. */
-export function displayTitle(title: string): string {
-  return title.replace(UPLOAD_PREFIX, '');
+  return basename(path);
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -96,6 +96,14 @@ describe('grounded answers with the fixture chat model', () => {
     expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: answer.answer, stopped: true });
   });
 
+  it('stops an answer even before its first token, as a stopped answer rather than an error', async () => {
+    const { answerId } = value(await core.ask({ question: 'Tell me about the cathedral organ pipes.', maxTokens: 2000 }));
+    value(await core.stopAnswer({ answerId }));
+    const answer = await core.waitForAnswer(answerId);
+    expect(answer.stopped).toBe(true);
+    expect(answer.timings.generatedTokens).toBeLessThan(2000);
+  });
+
   it('lists, renames, exports and deletes conversations', async () => {
     const { answer } = await ask(core, 'How many pipes does the cathedral organ contain?');
     const id = answer.conversationId;

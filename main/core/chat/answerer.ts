@@ -32,6 +32,9 @@ const NOT_COVERED =
   'The documents in your library do not cover this question, so I will not answer it from memory. The closest passages are listed below.';
 const CLOSEST_SHOWN = 3;
 
+export const NO_CHAT_MODEL =
+  'No chat model is configured. Choose a GGUF chat model file: in the app, in the model panel; on the command line, with --model FILE.gguf or DOCENT_MODEL.';
+
 /**
  * One question, answered from the library: rewrite a follow-up into a standalone query,
  * retrieve, decide whether the library covers it, generate under a grammar that only admits
@@ -102,7 +105,7 @@ export class Answerer {
       let text: string;
       try {
         session.setChatHistory(chatHistory(prompt.system, prompt.history));
-        text = await session.prompt(request.question, {
+        text = await this.generate(session, request.question, {
           grammar,
           maxTokens: request.maxTokens,
           temperature: request.temperature,
@@ -116,7 +119,7 @@ export class Answerer {
             firstToken ??= performance.now();
             callbacks.onText(chunk);
           },
-        });
+        }, callbacks.signal);
       } finally {
         session.dispose();
       }
@@ -145,6 +148,16 @@ export class Answerer {
     });
   }
 
+  /** Generation that a Stop, even one before the first token, ends with the text so far. */
+  private async generate(session: LlamaChatSession, question: string, options: Parameters<LlamaChatSession['prompt']>[1], signal: AbortSignal): Promise<string> {
+    try {
+      return await session.prompt(question, options);
+    } catch (error) {
+      if (signal.aborted) return '';
+      throw error;
+    }
+  }
+
   private save(answerId: string, conversationId: number, message: Parameters<ConversationStore['addAssistantMessage']>[1]): Answer {
     const messageId = this.deps.conversations.addAssistantMessage(conversationId, message);
     return { answerId, conversationId, messageId, answer: message.content, citations: message.citations, sources: message.sources, covered: message.covered, grounded: message.grounded, stopped: message.stopped, searchQuery: message.searchQuery, timings: message.timings };
@@ -154,7 +167,7 @@ export class Answerer {
     const current = this.deps.chatModels.current;
     if (current) return current;
     const file = this.deps.chatModelPath();
-    if (!file) throw new DocentError('MODEL_NOT_FOUND', 'No chat model is configured. Choose a GGUF chat model (--model FILE.gguf or DOCENT_MODEL).');
+    if (!file) throw new DocentError('MODEL_NOT_FOUND', NO_CHAT_MODEL);
     return this.deps.chatModels.load(file);
   }
 

@@ -2,7 +2,7 @@ import { memo, useMemo, type ReactNode } from 'react';
 import Markdown, { type Components } from 'react-markdown';
 import type { Citation, Source } from '../../../preload/contract/index.js';
 import type { AssistantTurn } from '../state/useChat.js';
-import { displayTitle, ms } from '../format.js';
+import { ms } from '../format.js';
 import { remarkCitations } from '../markdown/citations.js';
 import { Icon } from './Icon.js';
 import type { ViewerTarget } from './Viewer.js';
@@ -12,13 +12,13 @@ export type OpenSource = (target: Omit<ViewerTarget, 'nonce'>) => void;
 const remarkPlugins = [remarkCitations];
 
 export function citationLabel(n: number, title: string, page: number, verified: boolean | null): string {
-  return `Source ${n}: ${displayTitle(title)}, page ${page}${verified === false ? ' (not verified)' : ''}`;
+  return `Source ${n}: ${title}, page ${page}${verified === false ? ' (not verified)' : ''}`;
 }
 
 function targetFor(citation: Citation, source: Source | undefined): Omit<ViewerTarget, 'nonce'> {
   return {
     documentId: citation.documentId,
-    title: displayTitle(citation.title),
+    title: citation.title,
     page: citation.page,
     // The source's boxes cover the cited chunk; they are on the citation's page by construction.
     boxes: source && source.page === citation.page && source.documentId === citation.documentId ? source.boxes : [],
@@ -29,7 +29,7 @@ function targetFor(citation: Citation, source: Source | undefined): Omit<ViewerT
 }
 
 function sourceTarget(source: Source, label: string): Omit<ViewerTarget, 'nonce'> {
-  return { documentId: source.documentId, title: displayTitle(source.title), page: source.page, boxes: source.boxes, quote: source.text, label, verified: null };
+  return { documentId: source.documentId, title: source.title, page: source.page, boxes: source.boxes, quote: source.text, label, verified: null };
 }
 
 /** One citation marker: a button that opens the cited page, or a placeholder while streaming. */
@@ -45,7 +45,7 @@ function CitationChip({ n, occurrence, turn, onOpen }: { n: number; occurrence: 
     );
   }
   const label = citationLabel(n, citation.title, citation.page, citation.verified);
-  const where = `${displayTitle(citation.title)}, page ${citation.page}`;
+  const where = `${citation.title}, page ${citation.page}`;
   const title = citation.verified ? where : `${where}. Not verified: this passage may not support the sentence that cites it.`;
   return (
     <button
@@ -102,7 +102,7 @@ function Status({ turn }: { turn: AssistantTurn }) {
     text = 'No citations: this answer is not backed by a source';
   } else {
     icon = 'alert';
-    text = 'Some citations could not be verified';
+    text = turn.citations.some((c) => c.verified) ? 'Some citations could not be verified' : 'Its citations could not be verified';
   }
   return (
     <p className="answer-status">
@@ -124,7 +124,7 @@ function Sources({ turn, onOpen }: { turn: AssistantTurn; onOpen: OpenSource }) 
             <li key={source.chunkId}>
               <button type="button" className="passage" onClick={() => onOpen(sourceTarget(source, `Closest passage, page ${source.page}`))}>
                 <span className="passage-where">
-                  {displayTitle(source.title)} · page {source.page}
+                  {source.title} · page {source.page}
                 </span>
                 <span className="passage-text">{source.text}</span>
               </button>
@@ -146,7 +146,7 @@ function Sources({ turn, onOpen }: { turn: AssistantTurn; onOpen: OpenSource }) 
             <li key={citation.n}>
               <button type="button" className={`source-row${verified ? '' : ' unverified'}`} onClick={() => onOpen(targetFor(citation, turn.sources[citation.n - 1]))}>
                 <span className="source-n">{citation.n}</span>
-                <span className="source-title">{displayTitle(citation.title)}</span>
+                <span className="source-title">{citation.title}</span>
                 <span className="source-page">page {citation.page}</span>
                 {!verified && <span className="tag warn">not verified</span>}
               </button>

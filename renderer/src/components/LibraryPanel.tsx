@@ -1,7 +1,7 @@
 import { useId, useState, type ReactNode } from 'react';
 import type { DocumentInfo } from '../../../preload/contract/index.js';
 import type { IngestingFile, LibraryState } from '../state/useLibrary.js';
-import { displayFileName, displayTitle, plural } from '../format.js';
+import { displayFileName, plural } from '../format.js';
 import { Icon } from './Icon.js';
 
 function Progress({ done, total, label }: { done: number; total: number | null; label: string }) {
@@ -62,7 +62,7 @@ function IngestingRow({ file, onDismiss }: { file: IngestingFile; onDismiss: () 
 function DocumentRow({ doc, progress, onRemove }: { doc: DocumentInfo; progress: IngestingFile | undefined; onRemove: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const file = displayFileName(doc.path);
-  const title = displayTitle(doc.title);
+  const title = doc.title;
   let meta: ReactNode;
   if (doc.status === 'failed') {
     meta = (
@@ -126,7 +126,7 @@ export function LibraryPanel({ library, onChoose }: { library: LibraryState; onC
   const matches = (text: string) => text.toLowerCase().includes(query);
   // Newest first, so a file that finishes indexing stays where its progress bar was.
   const docs = library.documents
-    .filter((d) => !query || matches(displayTitle(d.title)) || matches(displayFileName(d.path)))
+    .filter((d) => !query || matches(d.title) || matches(displayFileName(d.path)))
     .sort((a, b) => b.addedAt.localeCompare(a.addedAt) || b.id - a.id);
   const claimed = new Set<string>();
   const progressFor = (doc: DocumentInfo) => {
