@@ -73,40 +73,50 @@ function ours(variant: Variant, model: string, files: readonly string[]): ChildR
   return JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult;
 }
 
-function summarize(results: readonly ChildResult[], referencePps: number): Ours {
-  const pagesPerSecond = median(results.map((r) => r.pages / r.seconds));
-  const firstPassPagesPerSecond = median(results.map((r) => r.firstPassPages / r.firstPassSeconds));
+interface Paired {
+  ours: ChildResult;
+  /** pdftotext pages/s measured right before, so both saw the same load on a shared machine. */
+  referencePps: number;
+}
+
+function summarize(runs: readonly Paired[]): Ours {
+  const pps = (r: Paired) => r.ours.pages / r.ours.seconds;
+  const firstPps = (r: Paired) => r.ours.firstPassPages / r.ours.firstPassSeconds;
   return {
-    pages: results[0]!.pages,
-    pagesPerSecond,
-    ratio: pagesPerSecond / referencePps,
-    firstPassPagesPerSecond,
-    firstPassRatio: firstPassPagesPerSecond / referencePps,
-    maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
+    pages: runs[0]!.ours.pages,
+    pagesPerSecond: median(runs.map(pps)),
+    ratio: median(runs.map((r) => pps(r) / r.referencePps)),
+    firstPassPagesPerSecond: median(runs.map(firstPps)),
+    firstPassRatio: median(runs.map((r) => firstPps(r) / r.referencePps)),
+    maxRssMb: Math.max(...runs.map((r) => r.ours.maxRssMb)),
   };
 }
 
+/** Runs alternate between the variants, each paired with a pdftotext run just before it. */
 function measureSet(name: string, files: readonly string[], model: string, runs: number): IngestSetResult {
   const counted = new Map(files.map((file) => [file, pageCount(file)]));
   pdftotext(counted); // warm-up: binary and files in the page cache
-  const reference = Array.from({ length: runs }, () => pdftotext(counted));
-  const referencePps = median(reference.map((r) => r.pages / r.seconds));
-  const repeat = (variant: Variant) => Array.from({ length: runs }, () => ours(variant, model, files));
-  const withModel = repeat('model');
-  const withHash = repeat('hash');
+  const references: { pages: number; seconds: number }[] = [];
+  const paired = (variant: Variant): Paired => {
+    const reference = pdftotext(counted);
+    references.push(reference);
+    return { referencePps: reference.pages / reference.seconds, ours: ours(variant, model, files) };
+  };
+  const results = Array.from({ length: runs }, () => ({ model: paired('model'), hash: paired('hash') }));
   return {
     name,
     files: files.length,
-    pdftotext: { pages: reference[0]!.pages, pagesPerSecond: referencePps },
-    ours: { model: summarize(withModel, referencePps), hash: summarize(withHash, referencePps) },
-    failed: withModel[0]!.failed,
+    pdftotext: { pages: references[0]!.pages, pagesPerSecond: median(references.map((r) => r.pages / r.seconds)) },
+    ours: { model: summarize(results.map((r) => r.model)), hash: summarize(results.map((r) => r.hash)) },
+    failed: results[0]!.model.ours.failed,
   };
 }
 
 export function runIngestBench(runs = 3): IngestSetResult[] {
   const { embeddingModel } = ensureFixtureModels();
-  console.log(`\n## Ingestion: pages/s, median of ${runs} runs, each a fresh process and library`);
+  console.log(`\n## Ingestion: pages/s and ratios, median of ${runs} runs, each a fresh process and library`);
   console.log('ours = pdf.js extraction + chunking + embedding + indexing, 2 worker threads; pdftotext = one process per file, one at a time');
+  console.log('each of our runs is paired with a pdftotext run just before it; a ratio is the median of the pairs');
   console.log('model = fixture embedding GGUF (64 dims) through createCore; hash = same Ingestor, no model: tokens = words x 1.3, vectors from a text hash');
   console.log('first pass = right after the workers started; warm = the same files again (steady state)');
   const sets = [

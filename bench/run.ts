@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { printChatBench, runChatBench } from './chat.js';
 import { runIngestBench, TARGET_RATIO, TARGET_RSS_MB } from './ingest.js';
 import { runSearchBench, TARGET_HYBRID_P95_MS, TARGET_RECALL, TARGET_SPEEDUP, type SearchResult } from './search.js';
 import { fmt, printTable, verdict } from './util.js';
@@ -12,6 +13,8 @@ import { fmt, printTable, verdict } from './util.js';
 const started = performance.now();
 const ingest = runIngestBench();
 const search: SearchResult[] = [runSearchBench('100k'), runSearchBench('1m')];
+const chat = await runChatBench();
+printChatBench(chat);
 
 type Row = [metric: string, value: string, target: string, ok: boolean | null];
 const rows: Row[] = [
@@ -30,6 +33,8 @@ const rows: Row[] = [
     [`search ${r.size}: first query after opening`, `${fmt(r.firstQueryMs, 0)} ms`, '', null],
     [`search ${r.size}: build`, `${fmt(r.buildSeconds, 0)} s, ${fmt(r.dbMb, 0)} MB`, '', null],
   ]),
+  [`chat: time to first token, ours/bare node-llama-cpp`, `${fmt(chat.overhead.ratio, 3)} (+${fmt(chat.overhead.overheadPercent, 1)}%)`, '< +5%', chat.overhead.overheadPercent < 5],
+  [`chat: citation markers naming a prompt source (${chat.citations.answers} answers)`, `${chat.citations.validMarkers}/${chat.citations.markers}`, '100%', chat.citations.markers > 0 && chat.citations.validMarkers === chat.citations.markers],
 ];
 
 const minutes = (performance.now() - started) / 60_000;
@@ -43,5 +48,5 @@ const out = path.resolve('bench/.results/latest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 const summary = Object.fromEntries(rows.map(([metric, value, target, ok]) => [metric, { value, target, ok }]));
 const machine = { node: process.version, cpus: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? null, memoryGb: os.totalmem() / 2 ** 30 };
-fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), minutes, machine, summary, ingest, search }, null, 2) + '\n');
+fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), minutes, machine, summary, ingest, search, chat }, null, 2) + '\n');
 console.log(`\nwritten to ${path.relative(process.cwd(), out)}`);

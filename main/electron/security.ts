@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { CONTENT_SECURITY_POLICY, resolveStaticPath } from '../server/security.js';
+import { CONTENT_SECURITY_POLICY, contentTypeFor, resolveStaticPath } from '../server/security.js';
 
 /**
  * The desktop shell's security decisions, as pure functions (no `electron` import) so they are
@@ -76,31 +75,12 @@ export function resolveAppPath(rendererRoot: string, requestUrl: string): string
   return resolveStaticPath(rendererRoot, pathname);
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-  '.bcmap': 'application/octet-stream',
-  '.pfb': 'application/octet-stream',
-};
+
 
 /** Headers of every app:// response: the CSP travels with the page, not in a meta tag. */
 export function appResponseHeaders(file: string): Record<string, string> {
   return {
-    'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Type': contentTypeFor(file),
     'Content-Security-Policy': APP_CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-cache',
