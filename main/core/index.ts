@@ -225,6 +225,10 @@ export function createCore(options: CoreOptions): Core {
     async modelStatus() {
       return chatModels.status();
     },
+
+    async setEmbeddingModel({ path: file }) {
+      return library.useEmbeddingModel(file);
+    },
   };
 
   const api = Object.fromEntries(

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { EmbeddingModelInfo } from '../../preload/contract/index.js';
 import { DocentError } from './errors.js';
 import { loadEmbedder, type Embedder } from './llm/embedder.js';
@@ -20,7 +21,7 @@ export class Library {
 
   constructor(
     readonly dbPath: string,
-    private readonly embeddingModelPath: string | undefined,
+    private embeddingModelPath: string | undefined,
   ) {
     this.db = openDatabase(dbPath);
     this.documents = new DocumentStore(this.db, () => this.vectors());
@@ -45,6 +46,27 @@ export class Library {
       throw error;
     });
     return this.embedder;
+  }
+
+  /**
+   * Switches to another embedding model file. It must be the model the index was built with
+   * (EMBEDDING_MODEL_MISMATCH otherwise), unless the library has none yet; on any error the
+   * model in use stays.
+   */
+  async useEmbeddingModel(file: string): Promise<EmbeddingModelInfo> {
+    const previous = { path: this.embeddingModelPath, embedder: this.embedder };
+    this.embeddingModelPath = path.resolve(file);
+    this.embedder = null;
+    try {
+      const embedder = await this.getEmbedder();
+      const old = await previous.embedder?.catch(() => null);
+      if (old && old !== embedder) await old.dispose();
+      return embedder.info;
+    } catch (error) {
+      this.embeddingModelPath = previous.path;
+      this.embedder = previous.embedder;
+      throw error;
+    }
   }
 
   private async loadCheckedEmbedder(): Promise<Embedder> {

@@ -48,6 +48,7 @@ export function createIpcTable(api: DocentApi): IpcTable {
     deleteConversation: door('deleteConversation'),
     exportConversation: door('exportConversation'),
     loadChatModel: door('loadChatModel'),
+    setEmbeddingModel: door('setEmbeddingModel'),
     modelStatus: door('modelStatus'),
   };
 }

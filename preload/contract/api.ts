@@ -57,6 +57,8 @@ export const methods = {
   deleteConversation: { input: z.object({ conversationId: ConversationId }), output: z.object({ deleted: ConversationId }) },
   exportConversation: { input: z.object({ conversationId: ConversationId }), output: z.object({ markdown: z.string() }) },
   loadChatModel: { input: z.object({ path: z.string().min(1) }), output: ModelStatus },
+  /** Chooses the embedding model: binds a new library to it, or must be the model the index was built with. */
+  setEmbeddingModel: { input: z.object({ path: z.string().min(1) }), output: EmbeddingModelInfo },
   modelStatus: { input: z.object({}), output: ModelStatus },
 } as const;
 

@@ -98,6 +98,25 @@ describe('the embedding model the index was built with', () => {
     }
   });
 
+  it('binds a new library to the model chosen at run time, and refuses another after', async () => {
+    const dbPath = tempDb();
+    const core = openCore({ dbPath, embeddingModelPath: undefined });
+    const otherModel = path.join(tempDir(), 'other-embedding.gguf');
+    const { writeEmbeddingModel } = await import('../fixtures/gguf/models.js');
+    writeEmbeddingModel(otherModel, { seed: 7, dimensions: 32 });
+    try {
+      expect(value(await core.libraryInfo({})).embeddingModel).toBeNull();
+      expect(await core.setEmbeddingModel({ path: '/nowhere.gguf' })).toMatchObject({ ok: false, error: { code: 'MODEL_NOT_FOUND' } });
+      expect(value(await core.setEmbeddingModel({ path: models.embeddingModel }))).toMatchObject({ dimensions: 64 });
+      await ingest(core, [path.join(REPO_ROOT, 'tests/.generated/pdfs/known-facts.pdf')]);
+      expect(await core.setEmbeddingModel({ path: otherModel })).toMatchObject({ ok: false, error: { code: 'EMBEDDING_MODEL_MISMATCH' } });
+      // The model in use stays.
+      expect(value(await core.search({ query: 'Zanzibar accord' })).hits.length).toBeGreaterThan(0);
+    } finally {
+      await core.close();
+    }
+  });
+
   it('asks for a model when the library has none', async () => {
     const core = openCore({ embeddingModelPath: undefined });
     try {

@@ -128,6 +128,46 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
           {model.error}
         </p>
       )}
+      {model.embedding === null && <EmbeddingModelForm model={model} />}
     </section>
+  );
+}
+
+/** A new library needs an embedding model before it can index anything. */
+function EmbeddingModelForm({ model }: { model: ModelState }) {
+  const [path, setPath] = useState('');
+  const fieldId = useId();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (path.trim() && (await model.setEmbedding(path.trim()))) setPath('');
+  };
+  return (
+    <form className="model-form" onSubmit={(e) => void submit(e)}>
+      <p className="model-meta">
+        No embedding model yet: the library needs one to index PDFs. Choose a GGUF embedding model file on this machine (see models/catalog.json).
+      </p>
+      <label htmlFor={fieldId}>Embedding model file (GGUF)</label>
+      <div className="model-row">
+        <input
+          id={fieldId}
+          type="text"
+          spellCheck={false}
+          autoComplete="off"
+          placeholder="/path/to/embedding-model.gguf"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+        />
+      </div>
+      <div className="model-row">
+        <button type="submit" className="secondary small" disabled={!path.trim()}>
+          <Icon name="chip" size={15} /> Use embedding model
+        </button>
+      </div>
+      {model.embeddingError && (
+        <p className="doc-error" role="alert">
+          {model.embeddingError}
+        </p>
+      )}
+    </form>
   );
 }

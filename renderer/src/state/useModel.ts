@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ModelStatus } from '../../../preload/contract/index.js';
+import type { EmbeddingModelInfo, ModelStatus } from '../../../preload/contract/index.js';
 import type { DocentClient } from '../api/client.js';
 
 export interface ModelState {
@@ -7,7 +7,11 @@ export interface ModelState {
   /** A model being loaded (by a question or by loadChatModel) and how far it is. */
   loading: { path: string; progress: number } | null;
   error: string | null;
+  /** The library's embedding model; null until one is chosen (the library cannot index without it). */
+  embedding: EmbeddingModelInfo | null | undefined;
+  embeddingError: string | null;
   load(path: string): Promise<boolean>;
+  setEmbedding(path: string): Promise<boolean>;
   refresh(): Promise<void>;
 }
 
@@ -15,11 +19,28 @@ export function useModel(client: DocentClient): ModelState {
   const [status, setStatus] = useState<ModelStatus | null>(null);
   const [loading, setLoading] = useState<{ path: string; progress: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [embedding, setEmbeddingInfo] = useState<EmbeddingModelInfo | null | undefined>(undefined);
+  const [embeddingError, setEmbeddingError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
-    const result = await client.modelStatus({});
+    const [result, library] = await Promise.all([client.modelStatus({}), client.libraryInfo({})]);
     if (result.ok) setStatus(result.value);
+    if (library.ok) setEmbeddingInfo(library.value.embeddingModel);
   }, [client]);
+
+  const setEmbedding = useCallback(
+    async (path: string) => {
+      setEmbeddingError(null);
+      const result = await client.setEmbeddingModel({ path });
+      if (!result.ok) {
+        setEmbeddingError(result.error.message);
+        return false;
+      }
+      setEmbeddingInfo(result.value);
+      return true;
+    },
+    [client],
+  );
 
   useEffect(() => {
     void refresh();
@@ -55,5 +76,5 @@ export function useModel(client: DocentClient): ModelState {
     [client],
   );
 
-  return { status, loading, error, load, refresh };
+  return { status, loading, error, embedding, embeddingError, load, setEmbedding, refresh };
 }

@@ -1,0 +1,42 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFixtureModels } from '../fixtures/gguf/models.js';
+import { chromiumPath, ensureRendererBuilt, launchBrowser, recordErrors, screenshot, startApp, type Harness } from './helpers.js';
+
+const executable = chromiumPath();
+
+describe.skipIf(!executable)('a new library without models, in Chromium', () => {
+  let app: Harness;
+  let browser: Browser;
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    app = await startApp({ embeddingModelPath: undefined, chatModelPath: undefined });
+    browser = await launchBrowser(executable!);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('says the embedding model is missing and lets the user choose one', async () => {
+    const models = ensureFixtureModels();
+    const page = await browser.newPage();
+    const errors = recordErrors(page);
+    await page.goto(app.server.url);
+    const field = page.getByLabel('Embedding model file (GGUF)');
+    await expect.poll(() => field.isVisible(), { timeout: 15_000 }).toBe(true);
+    await screenshot(page, '20-no-embedding-model');
+
+    await field.fill('/nowhere/model.gguf');
+    await page.getByRole('button', { name: 'Use embedding model' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/No model file/);
+
+    await field.fill(models.chatModel.replace('chat-tiny', 'embedding-tiny'));
+    await page.getByRole('button', { name: 'Use embedding model' }).click();
+    await expect.poll(() => field.count()).toBe(0);
+    const info = await app.core.libraryInfo({});
+    expect(info.ok && info.value.embeddingModel?.dimensions).toBe(64);
+    await screenshot(page, '21-embedding-model-chosen');
+    expect(errors).toEqual([]);
+  });
+});
