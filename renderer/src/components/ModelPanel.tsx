@@ -9,8 +9,6 @@ const BACKENDS = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' } 
 export function ModelPanel({ client, model }: { client: DocentClient; model: ModelState }) {
   const [path, setPath] = useState('');
   const [changing, setChanging] = useState(false);
-  const fieldId = useId();
-  const picker = useRef<HTMLInputElement>(null);
   const status = model.status;
   const loaded = status?.chatModel ?? null;
   const showForm = !loaded || changing;
@@ -79,38 +77,7 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
       {status && !model.loading && <p className="model-meta subtle">{loaded ? memory : `${device} · ${memory}`}</p>}
       {showForm && !model.loading && (
         <form className="model-form" onSubmit={(e) => void submit(e)}>
-          <label htmlFor={fieldId}>Chat model file (GGUF)</label>
-          <div className="model-row">
-            <input
-              id={fieldId}
-              type="text"
-              spellCheck={false}
-              autoComplete="off"
-              placeholder="/path/to/model.gguf"
-              value={path}
-              onChange={(e) => setPath(e.target.value)}
-            />
-            {client.door === 'electron' && (
-              <>
-                <button type="button" className="ghost small" onClick={() => picker.current?.click()}>
-                  Choose…
-                </button>
-                <input
-                  ref={picker}
-                  hidden
-                  tabIndex={-1}
-                  type="file"
-                  accept=".gguf"
-                  onChange={(e) => {
-                    const file = e.target.files?.[0];
-                    const chosen = file ? client.pathForFile(file) : null;
-                    if (chosen) setPath(chosen);
-                    e.target.value = '';
-                  }}
-                />
-              </>
-            )}
-          </div>
+          <GgufPathField client={client} label="Chat model file (GGUF)" placeholder="/path/to/model.gguf" value={path} onChange={setPath} />
           <div className="model-row">
             <button type="submit" className="secondary small" disabled={!path.trim()}>
               <Icon name="chip" size={15} /> Load model
@@ -128,15 +95,14 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
           {model.error}
         </p>
       )}
-      {model.embedding === null && <EmbeddingModelForm model={model} />}
+      {model.embedding === null && <EmbeddingModelForm client={client} model={model} />}
     </section>
   );
 }
 
 /** A new library needs an embedding model before it can index anything. */
-function EmbeddingModelForm({ model }: { model: ModelState }) {
+function EmbeddingModelForm({ client, model }: { client: DocentClient; model: ModelState }) {
   const [path, setPath] = useState('');
-  const fieldId = useId();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (path.trim() && (await model.setEmbedding(path.trim()))) setPath('');
@@ -146,18 +112,7 @@ function EmbeddingModelForm({ model }: { model: ModelState }) {
       <p className="model-meta">
         No embedding model yet: the library needs one to index PDFs. Choose a GGUF embedding model file on this machine (see models/catalog.json).
       </p>
-      <label htmlFor={fieldId}>Embedding model file (GGUF)</label>
-      <div className="model-row">
-        <input
-          id={fieldId}
-          type="text"
-          spellCheck={false}
-          autoComplete="off"
-          placeholder="/path/to/embedding-model.gguf"
-          value={path}
-          onChange={(e) => setPath(e.target.value)}
-        />
-      </div>
+      <GgufPathField client={client} label="Embedding model file (GGUF)" placeholder="/path/to/embedding-model.gguf" value={path} onChange={setPath} />
       <div className="model-row">
         <button type="submit" className="secondary small" disabled={!path.trim()}>
           <Icon name="chip" size={15} /> Use embedding model
@@ -169,5 +124,40 @@ function EmbeddingModelForm({ model }: { model: ModelState }) {
         </p>
       )}
     </form>
+  );
+}
+
+/** A GGUF file's path on this machine: typed, or (in the desktop app) picked with a file dialog. */
+function GgufPathField(props: { client: DocentClient; label: string; placeholder: string; value: string; onChange: (path: string) => void }) {
+  const { client, label, placeholder, value, onChange } = props;
+  const fieldId = useId();
+  const picker = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <label htmlFor={fieldId}>{label}</label>
+      <div className="model-row">
+        <input id={fieldId} type="text" spellCheck={false} autoComplete="off" placeholder={placeholder} value={value} onChange={(e) => onChange(e.target.value)} />
+        {client.door === 'electron' && (
+          <>
+            <button type="button" className="ghost small" onClick={() => picker.current?.click()}>
+              Choose…
+            </button>
+            <input
+              ref={picker}
+              hidden
+              tabIndex={-1}
+              type="file"
+              accept=".gguf"
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                const chosen = file ? client.pathForFile(file) : null;
+                if (chosen) onChange(chosen);
+                e.target.value = '';
+              }}
+            />
+          </>
+        )}
+      </div>
+    </>
   );
 }
