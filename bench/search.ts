@@ -11,7 +11,7 @@ import { openDatabase, type Db } from '../main/core/store/database.js';
 import { DocumentStore, type ChunkRecord, type PageRecord } from '../main/core/store/documents.js';
 import { writeEmbeddingModel } from '../main/core/store/meta.js';
 import { createVectorTable, normalize, vectorBlob, VectorStore } from '../main/core/store/vectors.js';
-import { DEFAULT_RETRIEVAL_SETTINGS, Retriever, type RetrievalSettings } from '../main/core/retrieval/hybrid.js';
+import { DEFAULT_RETRIEVAL_SETTINGS, rescoreCount, Retriever, type RetrievalSettings } from '../main/core/retrieval/hybrid.js';
 import type { SearchHit, SearchMode } from '../preload/contract/index.js';
 import { fmt, gaussian, gc, isMain, mulberry32, option, percentile, printTable, tempDir, timeMs, verdict } from './util.js';
 
@@ -238,7 +238,7 @@ export function runSearchBench(size: SizeName): SearchResult {
     const sweep: SweepRow[] = [];
     if (recall < TARGET_RECALL || Math.min(ratioP50, ratioP95) < TARGET_SPEEDUP) {
       for (const candidates of SWEEP) {
-        const s = ours({ ...DEFAULT_RETRIEVAL_SETTINGS, rescoreFactor: 1, minRescore: candidates });
+        const s = ours({ ...DEFAULT_RETRIEVAL_SETTINGS, rescoreFactor: 1, minRescore: candidates, maxRescore: candidates });
         const run = measure((q) => ids(s('vector', q)), sample);
         sweep.push({ candidates, recall: recallAt(run.results, reference.results), vector: run.latency });
         if (run.latency.p50 > reference.latency.p50) break;
@@ -278,8 +278,8 @@ function printSearch(r: SearchResult): void {
       row('plain sqlite-vec float KNN', r.reference),
     ],
   );
-  const { legDepth, minCandidates, rescoreFactor, minRescore } = DEFAULT_RETRIEVAL_SETTINGS;
-  const candidates = Math.max(Math.max(K * legDepth, minCandidates) * rescoreFactor, minRescore);
+  const { legDepth, minCandidates } = DEFAULT_RETRIEVAL_SETTINGS;
+  const candidates = rescoreCount(DEFAULT_RETRIEVAL_SETTINGS, Math.max(K * legDepth, minCandidates), r.chunks);
   console.log(`vector leg rescores ${candidates} bit-vector candidates (DEFAULT_RETRIEVAL_SETTINGS); first query after opening ${fmt(r.firstQueryMs, 0)} ms`);
   const speedup = Math.min(r.ratioP50, r.ratioP95) >= TARGET_SPEEDUP;
   console.log(`plain scan / ours p50 ${fmt(r.ratioP50)}x, p95 ${fmt(r.ratioP95)}x   (target >= ${TARGET_SPEEDUP}x: ${verdict(speedup)})`);

@@ -14,15 +14,35 @@ export interface RetrievalSettings {
   /** Candidates each leg contributes to fusion, as a multiple of k (at least `minCandidates`). */
   legDepth: number;
   minCandidates: number;
-  /** Bit-vector candidates rescored at full precision: a multiple of the leg's depth, at least `minRescore`. */
+  /**
+   * Bit-vector candidates rescored at full precision: a multiple of the leg's depth, and at
+   * least one per `chunksPerRescore` chunks in the library, between `minRescore` and `maxRescore`.
+   */
   rescoreFactor: number;
   minRescore: number;
+  maxRescore: number;
+  chunksPerRescore: number;
   /** Reciprocal rank fusion constant. */
   rrfK: number;
 }
 
-// 400 candidates gave recall@10 0.99 on a clustered 1M-chunk library (bench/search.ts).
-export const DEFAULT_RETRIEVAL_SETTINGS: RetrievalSettings = { legDepth: 3, minCandidates: 30, rescoreFactor: 8, minRescore: 400, rrfK: 60 };
+// bench/search.ts, clustered libraries: 400 candidates gave recall@10 0.99 at 1M chunks; at 100k,
+// 60 already gave 0.9995. Rescoring is a point lookup per candidate, so it scales with the library.
+export const DEFAULT_RETRIEVAL_SETTINGS: RetrievalSettings = {
+  legDepth: 3,
+  minCandidates: 30,
+  rescoreFactor: 3,
+  minRescore: 100,
+  maxRescore: 400,
+  chunksPerRescore: 2500,
+  rrfK: 60,
+};
+
+/** How many bit-vector candidates to rescore for a leg of `depth` hits in a library of `chunks`. */
+export function rescoreCount(settings: RetrievalSettings, depth: number, chunks: number): number {
+  const bySize = Math.min(settings.maxRescore, Math.max(settings.minRescore, Math.ceil(chunks / settings.chunksPerRescore)));
+  return Math.max(depth * settings.rescoreFactor, bySize);
+}
 
 interface LegHit {
   chunkId: number;
@@ -93,7 +113,7 @@ export class Retriever {
   }
 
   private vectorLeg(vectors: VectorStore, query: Float32Array, depth: number, docs?: readonly number[]): LegHit[] {
-    const hits = vectors.search(query, depth, Math.max(depth * this.settings.rescoreFactor, this.settings.minRescore), docs);
+    const hits = vectors.search(query, depth, rescoreCount(this.settings, depth, vectors.count()), docs);
     const ready = this.readyChunks(hits.map((h) => h.chunkId));
     return hits.filter((h) => ready.has(h.chunkId)).map((h) => ({ chunkId: h.chunkId, score: h.similarity }));
   }

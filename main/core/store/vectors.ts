@@ -92,6 +92,11 @@ export class VectorStore {
     this.index?.add(chunkId, documentId, bits);
   }
 
+  /** Vectors in the index (loading it if needed). */
+  count(): number {
+    return this.currentIndex().length;
+  }
+
   /** Rows were deleted: the in-memory index is rebuilt on the next search. */
   invalidate(): void {
     this.index = null;
