@@ -24,7 +24,7 @@ import { DEFAULT_INGEST_SETTINGS, Ingestor, type IngestSettings } from './ingest
 import { PdfWorkerPool } from './ingest/worker-pool.js';
 import { Library } from './library.js';
 import { normalize } from './store/vectors.js';
-import { DEFAULT_RETRIEVAL_SETTINGS, Retriever, type RetrievalSettings } from './retrieval/hybrid.js';
+import { DEFAULT_RETRIEVAL_SETTINGS, Retriever, type RetrievalSettings, type SearchOptions } from './retrieval/hybrid.js';
 
 export interface CoreOptions {
   /** The library file. */
@@ -73,11 +73,14 @@ export function createCore(options: CoreOptions): Core {
   );
   let chatModelPath = options.chatModelPath;
 
+  /** One search, embedding the query unless only the keyword leg runs. */
+  async function runSearch(request: SearchOptions) {
+    const queryVector = request.mode === 'keyword' ? null : normalize(await (await library.getEmbedder()).embed(request.query));
+    return retriever.search(request, library.vectors(), queryVector);
+  }
+
   async function searchReady(query: string, k: number, documentIds?: readonly number[]) {
-    if (!library.documents.hasReady()) return null;
-    const embedder = await library.getEmbedder();
-    const queryVector = normalize(await embedder.embed(query));
-    return retriever.search({ query, k, mode: 'hybrid', documentIds }, library.vectors(), queryVector);
+    return library.documents.hasReady() ? runSearch({ query, k, mode: 'hybrid', documentIds }) : null;
   }
 
   const answerer = new Answerer({
@@ -140,12 +143,7 @@ export function createCore(options: CoreOptions): Core {
       for (const id of request.documentIds ?? []) {
         if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
       }
-      let queryVector: Float32Array | null = null;
-      if (request.mode !== 'keyword') {
-        const embedder = await library.getEmbedder();
-        queryVector = normalize(await embedder.embed(request.query));
-      }
-      return { hits: retriever.search(request, library.vectors(), queryVector) };
+      return { hits: await runSearch(request) };
     },
 
     async libraryInfo() {

@@ -1,4 +1,5 @@
-import { LlamaChatSession, type ChatHistoryItem, type LlamaContext, type LlamaGrammar } from 'node-llama-cpp';
+import { withLock } from 'lifecycle-utils';
+import { LlamaChatSession, type ChatHistoryItem, type LlamaGrammar } from 'node-llama-cpp';
 import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
@@ -42,7 +43,6 @@ export const NO_CHAT_MODEL =
  */
 export class Answerer {
   private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
-  private readonly busy = new WeakMap<LlamaContext, Promise<unknown>>();
 
   constructor(private readonly deps: AnswerDeps) {}
 
@@ -90,7 +90,8 @@ export class Answerer {
 
     const loaded = await this.model();
     const context = await this.deps.chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
-    return this.exclusive(context, async () => {
+    // One generation at a time per context: it has one sequence.
+    return withLock([context, 'generate'], async () => {
       const countTokens = (text: string) => loaded.model.tokenize(text).length;
       const prompt = buildPrompt(request.question, hits.map((h, i) => toSource(h, i)), history, {
         contextTokens: context.contextSize,
@@ -174,7 +175,7 @@ export class Answerer {
   /** "And in 2019?" becomes a question that stands alone; the original words are kept for recall. */
   private async standaloneQuery(question: string, history: Turn[]): Promise<string> {
     const context = await this.deps.chatModels.context([]);
-    const rewritten = await this.exclusive(context, async () => {
+    const rewritten = await withLock([context, 'generate'], async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), autoDisposeSequence: true });
       try {
         const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text.slice(0, 500)}`).join('\n');
@@ -199,13 +200,6 @@ export class Answerer {
     return grammar;
   }
 
-  /** One generation at a time per context (it has one sequence). */
-  private exclusive<T>(context: LlamaContext, work: () => Promise<T>): Promise<T> {
-    const previous = this.busy.get(context) ?? Promise.resolve();
-    const run = previous.then(work, work);
-    this.busy.set(context, run.catch(() => undefined));
-    return run;
-  }
 }
 
 function chatHistory(system: string, turns: readonly Turn[]): ChatHistoryItem[] {

@@ -40,18 +40,23 @@ export type WorkerMessage = 'started' | { page: ExtractedPage };
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
-type PdfJs = typeof PdfJsModule;
+const IMAGE_OPS = new Set<string>(['paintImageXObject', 'paintInlineImageXObject', 'paintImageMaskXObject', 'paintImageXObjectRepeat', 'paintInlineImageXObjectGroup', 'paintImageMaskXObjectGroup', 'paintSolidColorImageMask', 'paintImageMaskXObjectRepeat']);
+
+interface PdfJs {
+  pdfjs: typeof PdfJsModule;
+  /** pdf.js operator codes that paint an image, to tell scanned pages from blank ones. */
+  imageOps: ReadonlySet<number>;
+}
 let pdfjsPromise: Promise<PdfJs> | null = null;
 
 function loadPdfJs(): Promise<PdfJs> {
   pdfjsPromise ??= import('pdfjs-dist/legacy/build/pdf.mjs').then((pdfjs) => {
     pdfjs.GlobalWorkerOptions.workerSrc = pathToFileURL(path.join(pdfjsRoot, 'legacy/build/pdf.worker.mjs')).href;
-    return pdfjs;
+    const imageOps = new Set(Object.entries(pdfjs.OPS).filter(([name]) => IMAGE_OPS.has(name)).map(([, op]) => op));
+    return { pdfjs, imageOps };
   });
   return pdfjsPromise;
 }
-
-const IMAGE_OPS = new Set<string>(['paintImageXObject', 'paintInlineImageXObject', 'paintImageMaskXObject', 'paintImageXObjectRepeat', 'paintInlineImageXObjectGroup', 'paintImageMaskXObjectGroup', 'paintSolidColorImageMask', 'paintImageMaskXObjectRepeat']);
 
 function usefulTitle(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
@@ -61,11 +66,10 @@ function usefulTitle(raw: unknown): string | null {
 }
 
 export default async function extract(task: ExtractTask & { port: MessagePort }): Promise<ExtractResult> {
-  const pdfjs = await loadPdfJs();
+  const { pdfjs, imageOps } = await loadPdfJs();
   const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => task.port.postMessage(message, transfer);
   post('started');
   let pagesSent = 0;
-  const imageOps = new Set(Object.entries(pdfjs.OPS).filter(([name]) => IMAGE_OPS.has(name)).map(([, op]) => op));
   let doc: Awaited<ReturnType<typeof pdfjs.getDocument>['promise']> | null = null;
   try {
     const data = new Uint8Array(await fs.readFile(task.path));

@@ -61,13 +61,8 @@ export class PdfWorkerPool {
     });
     // A worker that dies outside a task (say, out of memory while starting) is reported here;
     // unheard, the event would end the process. The task it would have run fails on its own.
-    this.pool.on('error', (error: unknown) => {
-      this.lastWorkerError = error;
-    });
+    this.pool.on('error', () => undefined);
   }
-
-  /** The last error of a worker that died between tasks (for diagnostics). */
-  lastWorkerError: unknown = null;
 
   /**
    * Runs one extraction; never throws for a bad PDF, only returns its error. The time limit

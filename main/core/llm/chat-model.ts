@@ -1,3 +1,4 @@
+import { withLock } from 'lifecycle-utils';
 import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
 import type { AdapterRef, ModelStatus } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
@@ -31,7 +32,6 @@ export function checkChatModel(info: ModelFileInfo): void {
  */
 export class ChatModels {
   private loaded: Loaded | null = null;
-  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly onProgress: (path: string, progress: number) => void,
@@ -44,7 +44,7 @@ export class ChatModels {
 
   /** Loads a model, replacing the one loaded; loading the same file again is a no-op. */
   load(file: string): Promise<Loaded> {
-    return this.locked(async () => {
+    return withLock([this, 'model'], async () => {
       const info = await inspectModelFile(file);
       if (this.loaded?.info.path === info.path) return this.loaded;
       checkChatModel(info);
@@ -109,7 +109,7 @@ export class ChatModels {
   }
 
   dispose(): Promise<void> {
-    return this.locked(() => this.unloadNow());
+    return withLock([this, 'model'], () => this.unloadNow());
   }
 
   private async unloadNow(): Promise<void> {
@@ -120,11 +120,6 @@ export class ChatModels {
     await loaded.model.dispose();
   }
 
-  private locked<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(work, work);
-    this.lock = run.catch(() => undefined);
-    return run;
-  }
 }
 
 async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {

@@ -65,10 +65,39 @@ interface ChunkRow {
  * FTS5 BM25, fused by reciprocal rank. Only documents that finished indexing are searched.
  */
 export class Retriever {
+  // Prepared once: every search runs these.
+  private readonly termCount;
+  private readonly maxChunkId;
+  private readonly ftsAll;
+  private readonly ftsInDocuments;
+  private readonly readyIds;
+  private readonly rowsById;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly settings: RetrievalSettings = DEFAULT_RETRIEVAL_SETTINGS,
-  ) {}
+  ) {
+    this.termCount = db.prepare(`SELECT doc FROM chunks_fts_vocab WHERE term = ?`).pluck();
+    this.maxChunkId = db.prepare(`SELECT max(id) FROM chunks`).pluck();
+    this.ftsAll = db.prepare(`SELECT rowid AS chunkId, -rank AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?`);
+    this.ftsInDocuments = db.prepare(
+      `SELECT c.id AS chunkId, -f.rank AS score FROM chunks_fts f
+       JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id
+       WHERE chunks_fts MATCH ? AND d.status = 'ready' AND c.document_id IN (SELECT value FROM json_each(?))
+       ORDER BY f.rank LIMIT ?`,
+    );
+    this.readyIds = db
+      .prepare(
+        `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE d.status = 'ready' AND c.id IN (SELECT value FROM json_each(?))`,
+      )
+      .pluck();
+    this.rowsById = db.prepare(
+      `SELECT c.id, c.document_id, d.title, c.page_number, c.text, c.char_start, c.char_end, c.boxes
+       FROM chunks c JOIN documents d ON d.id = c.document_id
+       WHERE c.id IN (SELECT value FROM json_each(?))`,
+    );
+  }
 
   search(options: SearchOptions, vectors: VectorStore | null, queryVector: Float32Array | null): SearchHit[] {
     const depth = Math.max(options.k * this.settings.legDepth, this.settings.minCandidates);
@@ -121,51 +150,24 @@ export class Retriever {
   private keywordLeg(query: string, depth: number, docs?: readonly number[]): LegHit[] {
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
-    const countOf = this.db.prepare(`SELECT doc FROM chunks_fts_vocab WHERE term = ?`).pluck();
     // max(id) bounds the chunk count from above in O(log n); count(*) would scan the table.
-    const total = (this.db.prepare(`SELECT max(id) FROM chunks`).pluck().get() as number | null) ?? 0;
-    const kept = pruneCommonTerms(terms, (term) => (countOf.get(term) as number | undefined) ?? 0, total);
+    const total = (this.maxChunkId.get() as number | null) ?? 0;
+    const kept = pruneCommonTerms(terms, (term) => (this.termCount.get(term) as number | undefined) ?? 0, total);
     if (kept.length === 0) return [];
     const fts = kept.map((t) => `"${t}"`).join(' OR ');
     // Without a document filter FTS5 can rank and cut on its own index; the join comes after.
-    const rows = docs
-      ? (this.db
-          .prepare(
-            `SELECT c.id AS chunkId, -f.rank AS score FROM chunks_fts f
-             JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id
-             WHERE chunks_fts MATCH ? AND d.status = 'ready' AND c.document_id IN (${docs.map(() => '?').join(',')})
-             ORDER BY f.rank LIMIT ?`,
-          )
-          .all(fts, ...docs, depth) as LegHit[])
-      : (this.db
-          .prepare(`SELECT rowid AS chunkId, -rank AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?`)
-          .all(fts, depth) as LegHit[]);
+    const rows = (docs ? this.ftsInDocuments.all(fts, JSON.stringify(docs), depth) : this.ftsAll.all(fts, depth)) as LegHit[];
     if (docs) return rows;
     const ready = this.readyChunks(rows.map((r) => r.chunkId));
     return rows.filter((r) => ready.has(r.chunkId));
   }
 
   private readyChunks(ids: readonly number[]): Set<number> {
-    if (ids.length === 0) return new Set();
-    const rows = this.db
-      .prepare(
-        `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
-         WHERE d.status = 'ready' AND c.id IN (SELECT value FROM json_each(?))`,
-      )
-      .pluck()
-      .all(JSON.stringify(ids)) as number[];
-    return new Set(rows);
+    return new Set(ids.length ? (this.readyIds.all(JSON.stringify(ids)) as number[]) : []);
   }
 
   private chunkRows(ids: readonly number[]): Map<number, ChunkRow> {
-    if (ids.length === 0) return new Map();
-    const rows = this.db
-      .prepare(
-        `SELECT c.id, c.document_id, d.title, c.page_number, c.text, c.char_start, c.char_end, c.boxes
-         FROM chunks c JOIN documents d ON d.id = c.document_id
-         WHERE c.id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(JSON.stringify(ids)) as ChunkRow[];
+    const rows = ids.length ? (this.rowsById.all(JSON.stringify(ids)) as ChunkRow[]) : [];
     return new Map(rows.map((r) => [r.id, r]));
   }
 }
