@@ -73,10 +73,17 @@ export function createCore(options: CoreOptions): Core {
   );
   let chatModelPath = options.chatModelPath;
 
-  /** One search, embedding the query unless only the keyword leg runs. */
+  /** One search, embedding the query unless only the keyword leg runs; that leg runs while the model embeds. */
   async function runSearch(request: SearchOptions) {
-    const queryVector = request.mode === 'keyword' ? null : normalize(await (await library.getEmbedder()).embed(request.query));
-    return retriever.search(request, library.vectors(), queryVector);
+    const embedding = request.mode === 'keyword' ? null : (await library.getEmbedder()).embed(request.query);
+    let keywordHits;
+    try {
+      keywordHits = retriever.keywordHits(request);
+    } finally {
+      embedding?.catch(() => undefined); // a keyword-leg error wins; the embedding's is then moot
+    }
+    const queryVector = embedding ? normalize(await embedding) : null;
+    return retriever.search(request, library.vectors(), queryVector, keywordHits);
   }
 
   async function searchReady(query: string, k: number, documentIds?: readonly number[]) {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/core/store/database.js';
 import { DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
@@ -29,6 +30,34 @@ describe('the library store', () => {
     db.close();
   });
 
+  it('moves the float vectors of a schema-3 library out of its vec0 table, keeping every chunk searchable', () => {
+    const db = new Database(':memory:');
+    sqliteVec.load(db);
+    db.pragma('user_version = 0');
+    // Schema 3 as shipped: migrations 1-3, then the vector table with an auxiliary float column.
+    migrate(db, 3);
+    db.exec(`CREATE VIRTUAL TABLE chunk_vectors USING vec0(chunk_id INTEGER PRIMARY KEY, document_id INTEGER, embedding_bits bit[8], +embedding BLOB);
+      CREATE TRIGGER chunks_vector_delete AFTER DELETE ON chunks BEGIN DELETE FROM chunk_vectors WHERE chunk_id = old.id; END;`);
+    const store = new DocumentStore(db, () => null);
+    const id = store.create({ contentHash: 'h1', path: '/a.pdf', title: 'A', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+    store.startIndexing(id, 1, 'A');
+    const insertChunk = db.prepare(`INSERT INTO chunks(document_id, page_number, char_start, char_end, token_count, text, boxes) VALUES (?, 1, 0, 4, 1, 'some', '[]')`);
+    const insertVector = db.prepare(`INSERT INTO chunk_vectors(chunk_id, document_id, embedding_bits, embedding) VALUES (?, ?, vec_bit(?), ?)`);
+    for (const n of [1, 2, 3]) {
+      const chunkId = Number(insertChunk.run(id).lastInsertRowid);
+      const vector = chunk(n).vector;
+      insertVector.run(BigInt(chunkId), BigInt(id), Buffer.from([1 << n]), Buffer.from(vector.buffer));
+    }
+    migrate(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect([count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([3, 3]);
+    const vectors = new VectorStore(db, 8);
+    const query = Float32Array.from({ length: 8 }, (_, i) => (i === 2 ? 1 : 0));
+    expect(vectors.search(query, 1, () => 3)).toEqual([{ chunkId: 2, similarity: expect.closeTo(1) as number }]);
+    db.prepare('DELETE FROM chunks WHERE id = 2').run();
+    expect([count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([2, 2]);
+  });
+
   it('refuses a library written by a newer version', () => {
     const db = new Database(':memory:');
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
@@ -38,10 +67,10 @@ describe('the library store', () => {
   it('commits a page batch with its chunks, FTS rows and vectors, or none of them', () => {
     const { db, store, id } = library();
     store.commitPages(id, [page(1)], [chunk(1), chunk(2)]);
-    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors')]).toEqual([1, 2, 2, 2]);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([1, 2, 2, 2, 2]);
     // A vector of the wrong size fails the batch after its page and first chunk were written: all rolled back.
     expect(() => store.commitPages(id, [page(2)], [chunk(3), chunk(4, 16)])).toThrow(/dimensions/);
-    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors')]).toEqual([1, 2, 2, 2]);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([1, 2, 2, 2, 2]);
     expect(store.pagesIndexed(id)).toBe(1);
   });
 
@@ -49,7 +78,7 @@ describe('the library store', () => {
     const { db, store, id } = library();
     store.commitPages(id, [page(1)], [chunk(1)]);
     store.markFailed(id, { code: 'PDF_CORRUPT', message: 'broken' });
-    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors')]).toEqual([0, 0, 0, 0]);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([0, 0, 0, 0, 0]);
     expect(store.get(id)).toMatchObject({ status: 'failed', error: { code: 'PDF_CORRUPT', message: 'broken' }, chunks: 0 });
   });
 
@@ -63,15 +92,15 @@ describe('the library store', () => {
     expect(store.list().map((d) => d.id)).toEqual([id, next]);
     store.markReady(next);
     expect(store.list().map((d) => d.id)).toEqual([next]);
-    expect(count(db, 'chunk_vectors')).toBe(1);
+    expect([count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([1, 1]);
   });
 
   it('finds vectors by cosine after the bit-vector first pass, optionally per document', () => {
     const { store, id, vectors } = library();
     store.commitPages(id, [page(1)], [chunk(1), chunk(2), chunk(3)]);
     const query = Float32Array.from({ length: 8 }, (_, i) => (i === 2 ? 1 : 0));
-    const [best] = vectors.search(query, 1, 3);
+    const [best] = vectors.search(query, 1, () => 3);
     expect(best?.similarity).toBeCloseTo(1);
-    expect(vectors.search(query, 3, 3, [id + 1])).toEqual([]);
+    expect(vectors.search(query, 3, () => 3, [id + 1])).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import { withLock } from 'lifecycle-utils';
-import { LlamaChatSession, type ChatHistoryItem, type LlamaGrammar } from 'node-llama-cpp';
+import { isLockActive, withLock } from 'lifecycle-utils';
+import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
@@ -9,7 +9,7 @@ import { getRuntime } from '../llm/runtime.js';
 import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
 import { citationGrammar, findMarkers } from './grammar.js';
-import { buildPrompt, type Turn } from './prompt.js';
+import { buildPrompt, SYSTEM_HEAD, type Turn } from './prompt.js';
 import { bestSupportingSpan, sentenceAt, support, SUPPORT_THRESHOLD } from './verify.js';
 
 export type ParsedAsk = z.output<typeof AskRequest>;
@@ -43,6 +43,8 @@ export const NO_CHAT_MODEL =
  */
 export class Answerer {
   private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
+  /** Per model: the tokens every prompt starts with. */
+  private readonly heads = new WeakMap<LlamaModel, Token[]>();
 
   constructor(private readonly deps: AnswerDeps) {}
 
@@ -62,51 +64,39 @@ export class Answerer {
 
   async answer(answerId: string, request: ParsedAsk, conversationId: number, history: Turn[], callbacks: AnswerCallbacks): Promise<Answer> {
     const started = performance.now();
-    const model = history.length > 0 ? await this.model() : null;
-    const searchQuery = model && history.length > 0 ? await this.standaloneQuery(request.question, history) : request.question;
-
-    const hits = (await this.deps.search(searchQuery, request.sources, request.documentIds)) ?? [];
-    const retrievalMs = performance.now() - started;
-    const covered = hits.length > 0 && isCovered(request.question, hits, this.deps.coverage);
-    const toSource = (hit: SearchHit, i: number): Source => ({
-      n: i + 1,
-      chunkId: hit.chunkId,
-      documentId: hit.documentId,
-      title: hit.title,
-      page: hit.page,
-      text: hit.text,
-      charStart: hit.charStart,
-      charEnd: hit.charEnd,
-      boxes: hit.boxes,
-      score: hit.score,
-    });
-
-    if (!covered) {
-      callbacks.onText(NOT_COVERED);
-      const timings: Timings = { retrievalMs, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: performance.now() - started };
-      const sources = hits.slice(0, CLOSEST_SHOWN).map(toSource);
-      return this.save(answerId, conversationId, { content: NOT_COVERED, searchQuery, sources, citations: [], covered: false, grounded: false, stopped: false, timings });
-    }
-
     const loaded = await this.model();
+    const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper) : request.question;
+    const retrieval = this.retrieve(request, searchQuery, started);
+    retrieval.catch(() => undefined); // awaited below; this only keeps an early throw from going unhandled
     const context = await this.deps.chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
+    // While another answer holds the context, a question the library does not cover need not wait for it.
+    if (isLockActive([context, 'generate'])) {
+      const found = await retrieval;
+      if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
+    }
     // One generation at a time per context: it has one sequence.
     return withLock([context, 'generate'], async () => {
-      const countTokens = (text: string) => loaded.model.tokenize(text).length;
-      const prompt = buildPrompt(request.question, hits.map((h, i) => toSource(h, i)), history, {
-        contextTokens: context.contextSize,
-        answerTokens: request.maxTokens,
-        countTokens,
-      });
-      if (prompt.sources.length === 0) throw new DocentError('INTERNAL', 'The context is too small to hold even one source.');
-      const grammar = await this.grammar(prompt.sources.length);
-      const session = new LlamaChatSession({ contextSequence: context.getSequence(), autoDisposeSequence: true });
-      let firstToken: number | null = null;
-      let generatedTokens = 0;
-      let text: string;
+      const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
       try {
+        // The prompt's fixed head is evaluated while retrieval runs; generation then starts after it.
+        const prefill = this.prefill(session, loaded.model);
+        const found = await retrieval;
+        if (!found.covered) {
+          await prefill;
+          return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
+        }
+        const prompt = buildPrompt(request.question, found.sources, history, {
+          contextTokens: context.contextSize,
+          answerTokens: request.maxTokens,
+          countTokens: (text) => loaded.model.tokenize(text).length,
+        });
+        if (prompt.sources.length === 0) throw new DocentError('INTERNAL', 'The context is too small to hold even one source.');
+        const grammar = await this.grammar(prompt.sources.length);
+        let firstToken: number | null = null;
+        let generatedTokens = 0;
+        await prefill;
         session.setChatHistory(chatHistory(prompt.system, prompt.history));
-        text = await this.generate(session, request.question, {
+        let text = await this.generate(session, request.question, {
           grammar,
           maxTokens: request.maxTokens,
           temperature: request.temperature,
@@ -121,32 +111,83 @@ export class Answerer {
             callbacks.onText(chunk);
           },
         }, callbacks.signal);
+        const finished = performance.now();
+        // A generation cut off by maxTokens or Stop may end inside a marker ("... [2").
+        text = text.replace(/\s*\[\d*$/, '');
+        const citations = resolveCitations(text, prompt.sources);
+        const timings: Timings = {
+          retrievalMs: found.retrievalMs,
+          promptTokens: prompt.promptTokens,
+          timeToFirstTokenMs: firstToken === null ? null : firstToken - started,
+          tokensPerSecond: firstToken !== null && generatedTokens > 1 ? (generatedTokens - 1) / ((finished - firstToken) / 1000) : null,
+          generatedTokens,
+          totalMs: finished - started,
+        };
+        return this.save(answerId, conversationId, {
+          content: text,
+          searchQuery,
+          sources: prompt.sources,
+          citations,
+          covered: true,
+          grounded: citations.length > 0 && citations.every((c) => c.verified),
+          stopped: callbacks.signal.aborted,
+          timings,
+        });
       } finally {
         session.dispose();
       }
-      const finished = performance.now();
-      // A generation cut off by maxTokens or Stop may end inside a marker ("... [2").
-      text = text.replace(/\s*\[\d*$/, '');
-      const citations = resolveCitations(text, prompt.sources);
-      const timings: Timings = {
-        retrievalMs,
-        promptTokens: prompt.promptTokens,
-        timeToFirstTokenMs: firstToken === null ? null : firstToken - started,
-        tokensPerSecond: firstToken !== null && generatedTokens > 1 ? (generatedTokens - 1) / ((finished - firstToken) / 1000) : null,
-        generatedTokens,
-        totalMs: finished - started,
-      };
-      return this.save(answerId, conversationId, {
-        content: text,
-        searchQuery,
-        sources: prompt.sources,
-        citations,
-        covered: true,
-        grounded: citations.length > 0 && citations.every((c) => c.verified),
-        stopped: callbacks.signal.aborted,
-        timings,
-      });
     });
+  }
+
+  private async retrieve(request: ParsedAsk, searchQuery: string, started: number): Promise<Retrieved> {
+    const hits = (await this.deps.search(searchQuery, request.sources, request.documentIds)) ?? [];
+    return {
+      sources: hits.map(toSource),
+      retrievalMs: performance.now() - started,
+      covered: hits.length > 0 && isCovered(request.question, hits, this.deps.coverage),
+    };
+  }
+
+  /** Says so instead of answering, and shows the closest passages. */
+  private notCovered(answerId: string, conversationId: number, searchQuery: string, found: Retrieved, started: number, callbacks: AnswerCallbacks): Answer {
+    callbacks.onText(NOT_COVERED);
+    const timings: Timings = { retrievalMs: found.retrievalMs, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: performance.now() - started };
+    return this.save(answerId, conversationId, {
+      content: NOT_COVERED,
+      searchQuery,
+      sources: found.sources.slice(0, CLOSEST_SHOWN),
+      citations: [],
+      covered: false,
+      grounded: false,
+      stopped: false,
+      timings,
+    });
+  }
+
+  /**
+   * Evaluates the tokens every prompt of this model starts with (the chat template's opening and
+   * SYSTEM_HEAD). LlamaChat keeps the part of the sequence that matches the real prompt, so this
+   * only moves work earlier; if it fails, generation evaluates the whole prompt as before.
+   */
+  private async prefill(session: LlamaChatSession, model: LlamaModel): Promise<void> {
+    try {
+      let head = this.heads.get(model);
+      if (!head) {
+        const render = (tail: string) =>
+          session.chatWrapper
+            .generateContextState({ chatHistory: [...chatHistory(SYSTEM_HEAD + tail, []), { type: 'user', text: '?' }] })
+            .contextText.tokenize(model.tokenizer);
+        const [a, b] = [render('a'), render('b')];
+        let same = 0;
+        while (same < a.length && same < b.length && a[same] === b[same]) same++;
+        // The last shared token could merge differently with the text that really follows.
+        head = a.slice(0, Math.max(0, same - 1));
+        this.heads.set(model, head);
+      }
+      if (head.length > 0) await session.sequence.evaluateWithoutGeneratingNewTokens(head);
+    } catch {
+      // Only a head start: the generation evaluates whatever the sequence lacks.
+    }
   }
 
   /** Generation that a Stop, even one before the first token, ends with the text so far. */
@@ -173,10 +214,10 @@ export class Answerer {
   }
 
   /** "And in 2019?" becomes a question that stands alone; the original words are kept for recall. */
-  private async standaloneQuery(question: string, history: Turn[]): Promise<string> {
+  private async standaloneQuery(question: string, history: Turn[], chatWrapper: ChatWrapper): Promise<string> {
     const context = await this.deps.chatModels.context([]);
     const rewritten = await withLock([context, 'generate'], async () => {
-      const session = new LlamaChatSession({ contextSequence: context.getSequence(), autoDisposeSequence: true });
+      const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper, autoDisposeSequence: true });
       try {
         const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text.slice(0, 500)}`).join('\n');
         return await session.prompt(
@@ -200,6 +241,28 @@ export class Answerer {
     return grammar;
   }
 
+}
+
+interface Retrieved {
+  /** Ranked hits as numbered sources. */
+  sources: Source[];
+  retrievalMs: number;
+  covered: boolean;
+}
+
+function toSource(hit: SearchHit, i: number): Source {
+  return {
+    n: i + 1,
+    chunkId: hit.chunkId,
+    documentId: hit.documentId,
+    title: hit.title,
+    page: hit.page,
+    text: hit.text,
+    charStart: hit.charStart,
+    charEnd: hit.charEnd,
+    boxes: hit.boxes,
+    score: hit.score,
+  };
 }
 
 function chatHistory(system: string, turns: readonly Turn[]): ChatHistoryItem[] {

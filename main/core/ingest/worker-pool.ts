@@ -57,7 +57,7 @@ export class PdfWorkerPool {
       idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 1024 },
       // Running from TypeScript sources (tests, tsx): the worker needs the same loader.
-      execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : process.execArgv,
+      execArgv: fromSource ? [...workerExecArgv(), '--import', 'tsx'] : workerExecArgv(),
     });
     // A worker that dies outside a task (say, out of memory while starting) is reported here;
     // unheard, the event would end the process. The task it would have run fails on its own.
@@ -146,6 +146,27 @@ export class PdfWorkerPool {
   async close(): Promise<void> {
     await this.pool.destroy();
   }
+}
+
+/** Flags about how code is loaded and reported, which a worker must share with the process. */
+const WORKER_FLAGS = /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C|--enable-source-maps|--no-warnings|--disable-warning|--trace-warnings|--(no-)?experimental-[\w-]+)$/;
+
+/**
+ * The process's flags that worker threads get. Workers refuse V8 flags (--expose-gc,
+ * --max-old-space-size, ...), and Node offers no list of those; forwarding one made every
+ * worker fail to start, and so every PDF fail. So only module-loading and warning flags pass.
+ */
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i]!;
+    // A flag's value may be the next argument ("--import tsx").
+    const next = execArgv[i + 1];
+    const value = !flag.includes('=') && next !== undefined && !next.startsWith('-') ? next : undefined;
+    if (value !== undefined) i++;
+    if (WORKER_FLAGS.test(flag.split('=')[0]!)) out.push(flag, ...(value !== undefined ? [value] : []));
+  }
+  return out;
 }
 
 function workerError(error: unknown): ApiError {

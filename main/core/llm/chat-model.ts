@@ -1,5 +1,5 @@
 import { withLock } from 'lifecycle-utils';
-import type { LlamaContext, LlamaModel } from 'node-llama-cpp';
+import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { AdapterRef, ModelStatus } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
 import { inspectModelFile, type ModelFileInfo } from './model-file.js';
@@ -10,6 +10,8 @@ type ResolvedAdapter = { path: string; scale: number };
 interface Loaded {
   info: ModelFileInfo;
   model: LlamaModel;
+  /** Resolved once: resolving it (the chat template) takes milliseconds that every answer would pay. */
+  chatWrapper: ChatWrapper;
   /** One context per adapter set: the base model is loaded once and shared. */
   contexts: Map<string, Promise<LlamaContext>>;
 }
@@ -55,11 +57,18 @@ export class ChatModels {
           modelPath: info.path,
           onLoadProgress: (progress) => this.onProgress(info.path, progress),
         });
-        this.loaded = { info, model, contexts: new Map() };
-        return this.loaded;
+        this.loaded = { info, model, chatWrapper: resolveChatWrapper(model), contexts: new Map() };
       } catch (error) {
         throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${reason(error)}`);
       }
+      // The context without adapters is part of a loaded model, so the first answer does not wait for it.
+      try {
+        await this.context([]);
+      } catch (error) {
+        await this.unloadNow();
+        throw error;
+      }
+      return this.loaded!;
     });
   }
 

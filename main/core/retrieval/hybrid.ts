@@ -44,7 +44,11 @@ export function rescoreCount(settings: RetrievalSettings, depth: number, chunks:
   return Math.max(depth * settings.rescoreFactor, bySize);
 }
 
-interface LegHit {
+function documentFilter(options: SearchOptions): readonly number[] | undefined {
+  return options.documentIds?.length ? options.documentIds : undefined;
+}
+
+export interface LegHit {
   chunkId: number;
   score: number;
 }
@@ -99,12 +103,19 @@ export class Retriever {
     );
   }
 
-  search(options: SearchOptions, vectors: VectorStore | null, queryVector: Float32Array | null): SearchHit[] {
-    const depth = Math.max(options.k * this.settings.legDepth, this.settings.minCandidates);
-    const docs = options.documentIds?.length ? options.documentIds : undefined;
+  /**
+   * The keyword leg alone, so a caller can run it while the query is being embedded and pass
+   * it to `search`.
+   */
+  keywordHits(options: SearchOptions): LegHit[] {
+    return options.mode !== 'vector' ? this.keywordLeg(options.query, this.depth(options), documentFilter(options)) : [];
+  }
+
+  search(options: SearchOptions, vectors: VectorStore | null, queryVector: Float32Array | null, keywordLeg = this.keywordHits(options)): SearchHit[] {
+    const depth = this.depth(options);
+    const docs = documentFilter(options);
     const vectorLeg =
       options.mode !== 'keyword' && vectors && queryVector ? this.vectorLeg(vectors, queryVector, depth, docs) : [];
-    const keywordLeg = options.mode !== 'vector' ? this.keywordLeg(options.query, depth, docs) : [];
 
     let ranked: { chunkId: number; score: number }[];
     if (options.mode === 'vector') ranked = vectorLeg;
@@ -141,8 +152,12 @@ export class Retriever {
     });
   }
 
+  private depth(options: SearchOptions): number {
+    return Math.max(options.k * this.settings.legDepth, this.settings.minCandidates);
+  }
+
   private vectorLeg(vectors: VectorStore, query: Float32Array, depth: number, docs?: readonly number[]): LegHit[] {
-    const hits = vectors.search(query, depth, rescoreCount(this.settings, depth, vectors.count()), docs);
+    const hits = vectors.search(query, depth, (chunks) => rescoreCount(this.settings, depth, chunks), docs);
     const ready = this.readyChunks(hits.map((h) => h.chunkId));
     return hits.filter((h) => ready.has(h.chunkId)).map((h) => ({ chunkId: h.chunkId, score: h.similarity }));
   }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { splitVectorTable } from './vectors.js';
 
 /**
  * Schema migrations, applied in order inside one transaction each; PRAGMA user_version records
@@ -7,7 +8,7 @@ import type Database from 'better-sqlite3';
  * The vector table is not created here: its dimension comes from the embedding model, so
  * `vectors.ts` creates it when a library is bound to a model.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `
   CREATE TABLE meta (
     key TEXT PRIMARY KEY,
@@ -117,20 +118,25 @@ const MIGRATIONS: readonly string[] = [
   -- Per-term document counts of the keyword index, so searches can skip terms that are everywhere.
   CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, row);
   `,
+  // Full-precision vectors move out of the vec0 table into a plain one (see vectors.ts).
+  (db) => splitVectorTable(db),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
+/** Migrates to `target` (the current schema unless a test needs an older one). */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(
       `This library was written by a newer version of Docent (schema ${current}, this version knows ${SCHEMA_VERSION}). Update Docent to open it.`,
     );
   }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
+  for (let version = current; version < target; version++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
+      const migration = MIGRATIONS[version]!;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }

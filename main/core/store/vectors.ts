@@ -2,12 +2,16 @@ import { BinaryIndex } from './binary-index.js';
 import type { Db } from './database.js';
 
 /**
- * The vector side of the library. Each chunk's embedding is stored twice in one vec0 table:
- * a sign-quantized `bit[D]` column for the fast first pass (scanned in memory by BinaryIndex,
- * loaded from this column), and the full float32 vector as an auxiliary column used to rescore
- * the candidates exactly. Vectors are L2-normalised on the way in, so cosine is a dot product.
+ * The vector side of the library, two tables written together:
+ * - `chunk_vectors`, a sqlite-vec vec0 table of sign-quantized `bit[D]` vectors: the fast first
+ *   pass (scanned in memory by BinaryIndex, which loads from this column);
+ * - `chunk_embeddings`, the full float32 vectors in a plain table, so the candidates of the first
+ *   pass are rescored by one statement with sqlite-vec's vec_distance_cosine (a vec0 point
+ *   lookup per candidate costs about 4x more).
+ * Vectors are L2-normalised on the way in, so cosine similarity is a dot product.
  */
 export const VECTOR_TABLE = 'chunk_vectors';
+export const EMBEDDING_TABLE = 'chunk_embeddings';
 
 export function vectorTableExists(db: Db): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(VECTOR_TABLE) !== undefined;
@@ -21,17 +25,44 @@ export function createVectorTable(db: Db, dimensions: number): void {
     CREATE VIRTUAL TABLE ${VECTOR_TABLE} USING vec0(
       chunk_id INTEGER PRIMARY KEY,
       document_id INTEGER,
-      embedding_bits bit[${dimensions}],
-      +embedding BLOB
+      embedding_bits bit[${dimensions}]
     );
+    CREATE TABLE ${EMBEDDING_TABLE} (
+      chunk_id INTEGER PRIMARY KEY,
+      embedding BLOB NOT NULL CHECK (length(embedding) = ${dimensions * 4})
+    ) STRICT;
     CREATE TRIGGER chunks_vector_delete AFTER DELETE ON chunks BEGIN
       DELETE FROM ${VECTOR_TABLE} WHERE chunk_id = old.id;
+      DELETE FROM ${EMBEDDING_TABLE} WHERE chunk_id = old.id;
     END;
   `);
 }
 
+/**
+ * Libraries written before schema 4 kept the float vectors as an auxiliary column of the vec0
+ * table; this moves them into the plain table. Runs inside the migration's transaction.
+ */
+export function splitVectorTable(db: Db): void {
+  if (!vectorTableExists(db)) return;
+  const columns = db.prepare(`SELECT * FROM ${VECTOR_TABLE} LIMIT 0`).columns().map((c) => c.name);
+  if (!columns.includes('embedding')) return;
+  const sample = db.prepare(`SELECT embedding_bits FROM ${VECTOR_TABLE} LIMIT 1`).pluck().get() as Buffer | undefined;
+  const dimensions = sample ? sample.length * 8 : Number((db.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).pluck().get(VECTOR_TABLE) as string).match(/bit\[(\d+)\]/)?.[1]);
+  db.exec(`
+    CREATE TEMP TABLE old_vectors AS SELECT chunk_id, document_id, embedding_bits, embedding FROM ${VECTOR_TABLE};
+    DROP TRIGGER chunks_vector_delete;
+    DROP TABLE ${VECTOR_TABLE};
+  `);
+  createVectorTable(db, dimensions);
+  db.exec(`
+    INSERT INTO ${VECTOR_TABLE}(chunk_id, document_id, embedding_bits) SELECT chunk_id, document_id, vec_bit(embedding_bits) FROM old_vectors;
+    INSERT INTO ${EMBEDDING_TABLE}(chunk_id, embedding) SELECT chunk_id, embedding FROM old_vectors;
+    DROP TABLE temp.old_vectors;
+  `);
+}
+
 export function dropVectorTable(db: Db): void {
-  db.exec(`DROP TRIGGER IF EXISTS chunks_vector_delete; DROP TABLE IF EXISTS ${VECTOR_TABLE};`);
+  db.exec(`DROP TRIGGER IF EXISTS chunks_vector_delete; DROP TABLE IF EXISTS ${VECTOR_TABLE}; DROP TABLE IF EXISTS ${EMBEDDING_TABLE};`);
 }
 
 export function normalize(vector: ArrayLike<number>): Float32Array {
@@ -67,8 +98,9 @@ export interface VectorCandidate {
 }
 
 export class VectorStore {
-  private readonly insertStmt;
-  private readonly embeddingStmt;
+  private readonly insertBitsStmt;
+  private readonly insertEmbeddingStmt;
+  private readonly rescoreStmt;
   private index: BinaryIndex | null = null;
   private indexVersion = -1;
 
@@ -76,8 +108,12 @@ export class VectorStore {
     private readonly db: Db,
     readonly dimensions: number,
   ) {
-    this.insertStmt = db.prepare(`INSERT INTO ${VECTOR_TABLE}(chunk_id, document_id, embedding_bits, embedding) VALUES (?, ?, vec_bit(?), ?)`);
-    this.embeddingStmt = db.prepare(`SELECT embedding FROM ${VECTOR_TABLE} WHERE chunk_id = ?`).pluck();
+    this.insertBitsStmt = db.prepare(`INSERT INTO ${VECTOR_TABLE}(chunk_id, document_id, embedding_bits) VALUES (?, ?, vec_bit(?))`);
+    this.insertEmbeddingStmt = db.prepare(`INSERT INTO ${EMBEDDING_TABLE}(chunk_id, embedding) VALUES (?, ?)`);
+    this.rescoreStmt = db.prepare(
+      `SELECT chunk_id AS chunkId, 1 - vec_distance_cosine(embedding, ?) AS similarity FROM ${EMBEDDING_TABLE}
+       WHERE chunk_id IN (SELECT value FROM json_each(?)) ORDER BY similarity DESC LIMIT ?`,
+    );
   }
 
   /** Call inside the transaction that inserts the chunk. */
@@ -86,37 +122,27 @@ export class VectorStore {
       throw new Error(`Vector has ${vector.length} dimensions; this library uses ${this.dimensions}.`);
     }
     const bits = quantizeBinary(vector);
-    this.insertStmt.run(BigInt(chunkId), BigInt(documentId), Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength), vectorBlob(vector));
+    this.insertBitsStmt.run(BigInt(chunkId), BigInt(documentId), Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength));
+    this.insertEmbeddingStmt.run(chunkId, vectorBlob(vector));
     // If the transaction rolls back, the index holds a chunk that does not exist; searches
     // only return chunks of ready documents, and the next delete rebuilds the index.
     this.index?.add(chunkId, documentId, bits);
   }
 
-  /** Vectors in the index (loading it if needed). */
-  count(): number {
-    return this.currentIndex().length;
+  /**
+   * Nearest neighbours: Hamming distance over the bit vectors for one candidate per
+   * `candidatesFor(libraryChunks)` (at least k), then exact cosine rescoring of those, best first.
+   */
+  search(query: Float32Array, k: number, candidatesFor: (libraryChunks: number) => number, documentIds?: readonly number[]): VectorCandidate[] {
+    const index = this.currentIndex();
+    const ids = index.nearest(quantizeBinary(query), Math.max(k, candidatesFor(index.length)), documentIds?.length ? new Set(documentIds) : undefined);
+    if (ids.length === 0) return [];
+    return this.rescoreStmt.all(vectorBlob(query), JSON.stringify(ids), k) as VectorCandidate[];
   }
 
   /** Rows were deleted: the in-memory index is rebuilt on the next search. */
   invalidate(): void {
     this.index = null;
-  }
-
-  /**
-   * Nearest neighbours: Hamming distance over the bit vectors for `candidates` rows, then
-   * exact cosine rescoring of those candidates, best first.
-   */
-  search(query: Float32Array, k: number, candidates: number, documentIds?: readonly number[]): VectorCandidate[] {
-    const index = this.currentIndex();
-    const ids = index.nearest(quantizeBinary(query), candidates, documentIds?.length ? new Set(documentIds) : undefined);
-    const scored: VectorCandidate[] = [];
-    for (const chunkId of ids) {
-      const blob = this.embeddingStmt.get(BigInt(chunkId)) as Buffer | undefined;
-      if (!blob) continue;
-      scored.push({ chunkId, similarity: dot(query, new Float32Array(blob.buffer, blob.byteOffset, this.dimensions)) });
-    }
-    scored.sort((a, b) => b.similarity - a.similarity);
-    return scored.slice(0, k);
   }
 
   /** The index, reloaded when another connection (another process) has written the file. */
