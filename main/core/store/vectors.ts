@@ -78,12 +78,6 @@ export function vectorBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
-export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
-
 /** Sign bits as sqlite-vec's vec_quantize_binary writes them: dimension i is bit i % 8 of byte i / 8. */
 export function quantizeBinary(vector: Float32Array): Uint8Array {
   const bits = new Uint8Array(vector.length / 8);
