@@ -1,5 +1,5 @@
-import { isLockActive, withLock } from 'lifecycle-utils';
-import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaGrammar, type LlamaModel, type Token } from 'node-llama-cpp';
+import { withLock } from 'lifecycle-utils';
+import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaGrammar } from 'node-llama-cpp';
 import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
@@ -9,7 +9,7 @@ import { getRuntime } from '../llm/runtime.js';
 import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
 import { citationGrammar, findMarkers } from './grammar.js';
-import { buildPrompt, SYSTEM_HEAD, type Turn } from './prompt.js';
+import { buildPrompt, type Turn } from './prompt.js';
 import { bestSupportingSpan, sentenceAt, support, SUPPORT_THRESHOLD } from './verify.js';
 
 export type ParsedAsk = z.output<typeof AskRequest>;
@@ -43,8 +43,6 @@ export const NO_CHAT_MODEL =
  */
 export class Answerer {
   private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
-  /** Per model: the tokens every prompt starts with. */
-  private readonly heads = new WeakMap<LlamaModel, Token[]>();
 
   constructor(private readonly deps: AnswerDeps) {}
 
@@ -66,25 +64,13 @@ export class Answerer {
     const started = performance.now();
     const loaded = await this.model();
     const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper) : request.question;
-    const retrieval = this.retrieve(request, searchQuery, started);
-    retrieval.catch(() => undefined); // awaited below; this only keeps an early throw from going unhandled
+    const found = await this.retrieve(request, searchQuery, started);
+    if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
     const context = await this.deps.chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
-    // While another answer holds the context, a question the library does not cover need not wait for it.
-    if (isLockActive([context, 'generate'])) {
-      const found = await retrieval;
-      if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
-    }
     // One generation at a time per context: it has one sequence.
     return withLock([context, 'generate'], async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
       try {
-        // The prompt's fixed head is evaluated while retrieval runs; generation then starts after it.
-        const prefill = this.prefill(session, loaded.model);
-        const found = await retrieval;
-        if (!found.covered) {
-          await prefill;
-          return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
-        }
         const prompt = buildPrompt(request.question, found.sources, history, {
           contextTokens: context.contextSize,
           answerTokens: request.maxTokens,
@@ -94,7 +80,6 @@ export class Answerer {
         const grammar = await this.grammar(prompt.sources.length);
         let firstToken: number | null = null;
         let generatedTokens = 0;
-        await prefill;
         session.setChatHistory(chatHistory(prompt.system, prompt.history));
         let text = await this.generate(session, request.question, {
           grammar,
@@ -162,32 +147,6 @@ export class Answerer {
       stopped: false,
       timings,
     });
-  }
-
-  /**
-   * Evaluates the tokens every prompt of this model starts with (the chat template's opening and
-   * SYSTEM_HEAD). LlamaChat keeps the part of the sequence that matches the real prompt, so this
-   * only moves work earlier; if it fails, generation evaluates the whole prompt as before.
-   */
-  private async prefill(session: LlamaChatSession, model: LlamaModel): Promise<void> {
-    try {
-      let head = this.heads.get(model);
-      if (!head) {
-        const render = (tail: string) =>
-          session.chatWrapper
-            .generateContextState({ chatHistory: [...chatHistory(SYSTEM_HEAD + tail, []), { type: 'user', text: '?' }] })
-            .contextText.tokenize(model.tokenizer);
-        const [a, b] = [render('a'), render('b')];
-        let same = 0;
-        while (same < a.length && same < b.length && a[same] === b[same]) same++;
-        // The last shared token could merge differently with the text that really follows.
-        head = a.slice(0, Math.max(0, same - 1));
-        this.heads.set(model, head);
-      }
-      if (head.length > 0) await session.sequence.evaluateWithoutGeneratingNewTokens(head);
-    } catch {
-      // Only a head start: the generation evaluates whatever the sequence lacks.
-    }
   }
 
   /** Generation that a Stop, even one before the first token, ends with the text so far. */

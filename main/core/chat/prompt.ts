@@ -27,12 +27,6 @@ const INSTRUCTIONS =
   'After each sentence that uses a source, cite it with its number in square brackets, like [1]. ' +
   'Cite only the sources listed. If the sources do not answer the question, say that the documents do not cover it.';
 
-/**
- * Every system message starts with this, whatever the sources: it can be evaluated while
- * retrieval runs.
- */
-export const SYSTEM_HEAD = `${INSTRUCTIONS}\n\nSources:\n\n`;
-
 export function renderSource(source: Source): string {
   return `[${source.n}] ${source.title}, p. ${source.page}:\n${source.text.replace(/\s+/g, ' ').trim()}`;
 }
@@ -71,6 +65,6 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
     kept.unshift(turn);
     used += cost;
   }
-  const system = `${SYSTEM_HEAD}${edgesFirst(chosen).map(renderSource).join('\n\n')}`;
+  const system = `${INSTRUCTIONS}\n\nSources:\n\n${edgesFirst(chosen).map(renderSource).join('\n\n')}`;
   return { system, history: kept, sources: chosen, promptTokens: used };
 }
