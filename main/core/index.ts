@@ -73,17 +73,35 @@ export function createCore(options: CoreOptions): Core {
   );
   let chatModelPath = options.chatModelPath;
 
+  /**
+   * Query embeddings, the most recent 32 kept: a question's embedding starts as soon as it is
+   * asked, before the conversation is written, and a repeated query costs nothing.
+   */
+  const queryVectors = new Map<string, Promise<Float32Array>>();
+  function queryVector(text: string): Promise<Float32Array> {
+    let vector = queryVectors.get(text);
+    if (vector) queryVectors.delete(text);
+    else {
+      vector = library.getEmbedder().then(async (embedder) => normalize(await embedder.embed(text)));
+      vector.catch(() => queryVectors.delete(text));
+    }
+    queryVectors.set(text, vector);
+    if (queryVectors.size > 32) queryVectors.delete(queryVectors.keys().next().value!);
+    return vector;
+  }
+
   /** One search, embedding the query unless only the keyword leg runs; that leg runs while the model embeds. */
   async function runSearch(request: SearchOptions) {
-    const embedding = request.mode === 'keyword' ? null : (await library.getEmbedder()).embed(request.query);
+    const embedding = request.mode === 'keyword' ? null : queryVector(request.query);
+    // Let the embedding's evaluation reach the model's thread before the keyword leg takes this one.
+    if (embedding) await new Promise((resolve) => setImmediate(resolve));
     let keywordHits;
     try {
       keywordHits = retriever.keywordHits(request);
     } finally {
       embedding?.catch(() => undefined); // a keyword-leg error wins; the embedding's is then moot
     }
-    const queryVector = embedding ? normalize(await embedding) : null;
-    return retriever.search(request, library.vectors(), queryVector, keywordHits);
+    return retriever.search(request, library.vectors(), embedding ? await embedding : null, keywordHits);
   }
 
   async function searchReady(query: string, k: number, documentIds?: readonly number[]) {
@@ -166,7 +184,11 @@ export function createCore(options: CoreOptions): Core {
       }
       // Models load before the answer's clock starts, and a bad model is an error here, at once.
       if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
-      if (library.documents.hasReady()) await library.getEmbedder();
+      if (library.documents.hasReady()) {
+        await library.getEmbedder();
+        // A new conversation searches for the question itself: embed it while the question is stored.
+        if (request.conversationId === undefined) queryVector(request.question).catch(() => undefined);
+      }
       const { conversationId, history } = answerer.start(request);
       const answerId = randomUUID();
       const controller = new AbortController();
@@ -232,6 +254,7 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async setEmbeddingModel({ path: file }) {
+      queryVectors.clear();
       return library.useEmbeddingModel(file);
     },
   };

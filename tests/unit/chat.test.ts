@@ -4,7 +4,7 @@ import { resolveCitations } from '../../main/core/chat/answerer.js';
 import { isCovered } from '../../main/core/chat/coverage.js';
 import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
 import { conversationMarkdown } from '../../main/core/chat/markdown.js';
-import { buildPrompt, edgesFirst } from '../../main/core/chat/prompt.js';
+import { buildPrompt, edgesFirst, tokenBound } from '../../main/core/chat/prompt.js';
 import { sentenceAt, support } from '../../main/core/chat/verify.js';
 
 const source = (n: number, text: string, page = n): Source => ({
@@ -83,6 +83,34 @@ describe('prompt assembly', () => {
     expect(tight.sources.length).toBeLessThan(6);
     expect(tight.sources.map((s) => s.n)).toEqual(tight.sources.map((_, i) => i + 1));
     expect(tight.promptTokens).toBeLessThanOrEqual(200);
+  });
+
+  it('tokenizes nothing before generation when every piece fits even at one token per byte', () => {
+    let calls = 0;
+    const counting = (s: string) => (calls++, count(s));
+    const history = [{ role: 'user' as const, text: 'old question' }];
+    const roomy = buildPrompt('What now?', ranked, history, { contextTokens: 8000, answerTokens: 200, countTokens: counting });
+    expect(calls).toBe(0);
+    expect(roomy.sources.map((s) => s.n)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The same prompt as when every piece is counted, and the same token count once read.
+    const bytes = ranked.reduce((sum, s) => sum + tokenBound(s.text), 0);
+    const counted = buildPrompt('What now?', ranked, history, { contextTokens: bytes, answerTokens: 0, countTokens: count });
+    expect(counted.sources).toHaveLength(6);
+    expect(roomy.system).toBe(counted.system);
+    expect(roomy.promptTokens).toBe(counted.promptTokens);
+    expect(calls).toBeGreaterThan(0);
+  });
+
+  it('counts only the largest pieces exactly when the byte bound is a little over the budget', () => {
+    let calls = 0;
+    const counting = (s: string) => (calls++, count(s));
+    const history = [{ role: 'user' as const, text: 'old question' }];
+    const everything = buildPrompt('What now?', ranked, history, { contextTokens: 100_000, answerTokens: 0, countTokens: count });
+    const byBound = ['What now?', 'old question'].reduce((sum, t) => sum + tokenBound(t), 0) + everything.sources.reduce((sum, s) => sum + tokenBound(s.text), 0);
+    const prompt = buildPrompt('What now?', ranked, history, { contextTokens: byBound, answerTokens: 0, countTokens: counting });
+    expect(prompt.sources).toHaveLength(6);
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThan(9); // 9 pieces: instructions, question, 6 sources, 1 turn
   });
 });
 
