@@ -17,6 +17,7 @@ import { LlamaChatSession, resolveChatWrapper } from 'node-llama-cpp';
 import { buildPrompt } from '../main/core/chat/prompt.js';
 import { citationGrammar, findMarkers } from '../main/core/chat/grammar.js';
 import { createCore, type Core } from '../main/core/index.js';
+import type { Answer } from '../preload/contract/index.js';
 import { getRuntime } from '../main/core/llm/runtime.js';
 import { ensureFixtureModels } from '../tests/fixtures/gguf/models.js';
 import { fmt, gc, isMain, median, printTable, verdict } from './util.js';
@@ -66,7 +67,8 @@ export async function runChatBench(samples = 15, answers = 200): Promise<ChatBen
 
     // Like `docent ask`, each sample starts cold: ours in a fresh core (models loaded before the
     // clock starts), the bare path in a fresh context. Ours is timed as a user sees it, from the
-    // ask call to the first streamed token; the bare path from creating its chat session.
+    // ask call to the first streamed token; the bare path from creating its chat session. Which
+    // goes first alternates, so neither always finds the chat model's weights warm in the cache.
     const llama = await getRuntime();
     const model = await llama.loadModel({ modelPath: models.chatModel });
     // Resolved once, as ours does when it loads a model: resolving the chat template costs milliseconds.
@@ -75,41 +77,62 @@ export async function runChatBench(samples = 15, answers = 200): Promise<ChatBen
     const bare: number[] = [];
     let promptTokens = 0;
     const open = () => createCore({ dbPath: path.join(dir, 'library.sqlite'), chatModelPath: models.chatModel, generationThreads: threads });
-    // Only answers that generate count: a question the library does not cover is answered
-    // without the model, at once, and would flatter ours.
-    let notCovered = 0;
-    for (let i = 0; ours.length < samples && i < 4 * samples; i++) {
-      const question = QUESTIONS[i % QUESTIONS.length]!;
-      const fresh = open();
-      await fresh.loadChatModel({ path: models.chatModel });
-      await fresh.search({ query: 'warm the embedding model', k: 1 });
+
+    const timeOurs = async (fresh: Core, question: string) => {
       gc();
       const start = performance.now();
       let first = NaN;
-      fresh.on('chat:token', () => (first = Number.isNaN(first) ? performance.now() - start : first));
+      const off = fresh.on('chat:token', () => (first = Number.isNaN(first) ? performance.now() - start : first));
       const answer = await ask(fresh, question, { temperature: 0, maxTokens: 1 });
-      if (!answer.covered) {
-        await fresh.close();
+      off();
+      return { first, answer };
+    };
+    const timeBare = async (question: string, sources: Answer['sources']) => {
+      const context = await model.createContext({ contextSize: 4096, threads });
+      const prompt = buildPrompt(question, sources, [], { contextTokens: context.contextSize, answerTokens: 1, countTokens: (t) => model.tokenize(t).length });
+      const grammar = await llama.createGrammar({ grammar: citationGrammar(prompt.sources.length) });
+      gc();
+      const start = performance.now();
+      let first = NaN;
+      const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper, autoDisposeSequence: true });
+      session.setChatHistory([{ type: 'system', text: prompt.system }]);
+      await session.prompt(question, { grammar, maxTokens: 1, temperature: 0, onTextChunk: () => (first = Number.isNaN(first) ? performance.now() - start : first) });
+      session.dispose();
+      await context.dispose();
+      return first;
+    };
+
+    // Only answers that generate count: a question the library does not cover is answered
+    // without the model, at once, and would flatter ours. The sources of each question (the
+    // bare run's prompt) come from an untimed answer of the long-lived core.
+    let notCovered = 0;
+    for (let i = 0; ours.length < samples && i < 4 * samples; i++) {
+      const question = QUESTIONS[i % QUESTIONS.length]!;
+      const known = await ask(core, question, { temperature: 0, maxTokens: 1 });
+      if (!known.covered) {
         notCovered++;
         continue;
       }
-      ours.push(first);
-      promptTokens = answer.timings.promptTokens;
-
-      const context = await model.createContext({ contextSize: 4096, threads });
-      const prompt = buildPrompt(question, answer.sources, [], { contextTokens: context.contextSize, answerTokens: 1, countTokens: (t) => model.tokenize(t).length });
-      const grammar = await llama.createGrammar({ grammar: citationGrammar(prompt.sources.length) });
-      gc();
-      const bareStart = performance.now();
-      let bareFirst = NaN;
-      const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper, autoDisposeSequence: true });
-      session.setChatHistory([{ type: 'system', text: prompt.system }]);
-      await session.prompt(question, { grammar, maxTokens: 1, temperature: 0, onTextChunk: () => (bareFirst = Number.isNaN(bareFirst) ? performance.now() - bareStart : bareFirst) });
-      session.dispose();
-      await context.dispose();
+      const fresh = open();
+      await fresh.loadChatModel({ path: models.chatModel });
+      await fresh.search({ query: 'warm the embedding model', k: 1 });
+      let timedOurs: Awaited<ReturnType<typeof timeOurs>>;
+      let timedBare: number;
+      if (ours.length % 2 === 0) {
+        timedOurs = await timeOurs(fresh, question);
+        timedBare = await timeBare(question, known.sources);
+      } else {
+        timedBare = await timeBare(question, known.sources);
+        timedOurs = await timeOurs(fresh, question);
+      }
       // Closed only now, so that the bare run, too, sees a process with both models loaded.
       await fresh.close();
-      bare.push(bareFirst);
+      if (timedOurs.answer.sources.map((s) => s.chunkId).join() !== known.sources.map((s) => s.chunkId).join()) {
+        throw new Error(`The sources for "${question}" changed between runs.`);
+      }
+      ours.push(timedOurs.first);
+      bare.push(timedBare);
+      promptTokens = timedOurs.answer.timings.promptTokens;
     }
     await model.dispose();
 

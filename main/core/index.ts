@@ -78,8 +78,9 @@ export function createCore(options: CoreOptions): Core {
    * asked, before the conversation is written, and a repeated query costs nothing.
    */
   const queryVectors = new Map<string, Promise<Float32Array>>();
-  function queryVector(text: string): Promise<Float32Array> {
+  function queryVector(text: string): { vector: Promise<Float32Array>; started: boolean } {
     let vector = queryVectors.get(text);
+    const started = !vector;
     if (vector) queryVectors.delete(text);
     else {
       vector = library.getEmbedder().then(async (embedder) => normalize(await embedder.embed(text)));
@@ -87,14 +88,16 @@ export function createCore(options: CoreOptions): Core {
     }
     queryVectors.set(text, vector);
     if (queryVectors.size > 32) queryVectors.delete(queryVectors.keys().next().value!);
-    return vector;
+    return { vector, started };
   }
 
   /** One search, embedding the query unless only the keyword leg runs; that leg runs while the model embeds. */
   async function runSearch(request: SearchOptions) {
-    const embedding = request.mode === 'keyword' ? null : queryVector(request.query);
-    // Let the embedding's evaluation reach the model's thread before the keyword leg takes this one.
-    if (embedding) await new Promise((resolve) => setImmediate(resolve));
+    const query = request.mode === 'keyword' ? null : queryVector(request.query);
+    const embedding = query?.vector ?? null;
+    // A query just sent to the model: let its evaluation reach the model's thread before the
+    // keyword leg takes this one (0.4 ms, so not when it is already under way).
+    if (query?.started) await new Promise((resolve) => setImmediate(resolve));
     let keywordHits;
     try {
       keywordHits = retriever.keywordHits(request);
@@ -187,7 +190,7 @@ export function createCore(options: CoreOptions): Core {
       if (library.documents.hasReady()) {
         await library.getEmbedder();
         // A new conversation searches for the question itself: embed it while the question is stored.
-        if (request.conversationId === undefined) queryVector(request.question).catch(() => undefined);
+        if (request.conversationId === undefined) queryVector(request.question).vector.catch(() => undefined);
       }
       const { conversationId, history } = answerer.start(request);
       const answerId = randomUUID();
