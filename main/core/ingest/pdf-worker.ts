@@ -17,7 +17,20 @@ export interface ExtractTask {
   path: string;
   /** 1-based, inclusive. */
   fromPage: number;
-  /** 1-based, inclusive; clamped to the page count. 0 asks only for the document's outline. */
+  /** 1-based, inclusive; clamped to the page count. */
+  toPage: number;
+  /**
+   * A document's first task: it posts the document's info before any page, and reads on to its
+   * share of the pages when `parts` workers split them (at least up to toPage), so that no
+   * separate task has to open the file just to count its pages.
+   */
+  lead?: { parts: number };
+}
+
+export interface DocumentInfo {
+  pageCount: number;
+  title: string | null;
+  /** The last page this (lead) task reads; the pages after it are for other tasks. */
   toPage: number;
 }
 
@@ -31,12 +44,10 @@ export interface ExtractedPage {
 }
 
 /** Pages are not in the result: each is posted on the task's port as soon as it is read. */
-export type ExtractResult =
-  | { ok: true; pageCount: number; title: string | null; pagesSent: number }
-  | { ok: false; error: ApiError; pagesSent: number };
+export type ExtractResult = { ok: true; pageCount: number; pagesSent: number } | { ok: false; error: ApiError; pagesSent: number };
 
-/** What the worker posts on the task's port: first 'started', then one message per page. */
-export type WorkerMessage = 'started' | { page: ExtractedPage };
+/** What the worker posts on the task's port: 'started', for a lead task the info, then one message per page. */
+export type WorkerMessage = 'started' | { info: DocumentInfo } | { page: ExtractedPage };
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
@@ -86,12 +97,15 @@ export default async function extract(task: ExtractTask & { port: MessagePort })
       verbosity: 0,
     }).promise;
     const pageCount = doc.numPages;
-    let title: string | null = null;
-    if (task.toPage === 0) {
+    let toPage = Math.min(task.toPage, pageCount);
+    if (task.lead) {
       const meta = await doc.getMetadata().catch(() => null);
-      title = usefulTitle((meta?.info as Record<string, unknown> | undefined)?.['Title']);
+      const title = usefulTitle((meta?.info as Record<string, unknown> | undefined)?.['Title']);
+      const share = Math.ceil((pageCount - task.fromPage + 1) / Math.max(1, task.lead.parts));
+      toPage = Math.min(pageCount, Math.max(task.toPage, task.fromPage + share - 1));
+      post({ info: { pageCount, title, toPage } });
     }
-    for (let n = task.fromPage; n <= Math.min(task.toPage, pageCount); n++) {
+    for (let n = task.fromPage; n <= toPage; n++) {
       const page = await doc.getPage(n);
       const content = await page.getTextContent({ includeMarkedContent: false, disableNormalization: false });
       const layout = layoutPage(content.items.filter((item): item is RawTextItem & typeof item => 'str' in item));
@@ -106,7 +120,7 @@ export default async function extract(task: ExtractTask & { port: MessagePort })
       pagesSent++;
       page.cleanup();
     }
-    return { ok: true, pageCount, title, pagesSent };
+    return { ok: true, pageCount, pagesSent };
   } catch (error) {
     return { ok: false, error: classifyPdfError(error), pagesSent };
   } finally {

@@ -7,7 +7,7 @@ import type { ChunkRecord, DocumentStore, PageRecord } from '../store/documents.
 import { normalize } from '../store/vectors.js';
 import { chunkText } from './chunker.js';
 import { boxesForSpan } from './layout.js';
-import type { ExtractedPage } from './pdf-worker.js';
+import type { DocumentInfo, ExtractedPage } from './pdf-worker.js';
 import { PageQueue, splitPages } from './page-queue.js';
 import { TimeBudget, type PdfWorkerPool } from './worker-pool.js';
 
@@ -157,29 +157,46 @@ export class Ingestor {
     const signal = callbacks.signal ? AbortSignal.any([callbacks.signal, stopDocument.signal]) : stopDocument.signal;
     const budget = new TimeBudget(this.settings.documentTimeoutMs);
 
-    const head = await this.pool.extract({ path: filePath, fromPage: 1, toPage: 0 }, signal, budget);
-    if (!head.ok) throw new IngestFailure(head.error);
-    const pageCount = head.pageCount;
+    // The first task counts the pages and reads on; the pages after its share go to the other workers.
+    const firstPage = this.store.pagesIndexed(documentId) + 1;
+    const queues = [new PageQueue()];
+    let infoHeard = (_: DocumentInfo | ApiError) => {};
+    const infoOrError = new Promise<DocumentInfo | ApiError>((resolve) => (infoHeard = resolve));
+    void this.pool
+      .extract(
+        { path: filePath, fromPage: firstPage, toPage: firstPage + MIN_PAGES_PER_RANGE - 1, lead: { parts: this.pool.threads } },
+        signal,
+        budget,
+        (page) => queues[0]!.push(page),
+        (heard) => infoHeard(heard),
+      )
+      .then((result) => {
+        queues[0]!.end(result.ok ? null : result.error);
+        if (!result.ok) infoHeard(result.error);
+      });
+    const info = await infoOrError;
+    if (!('pageCount' in info)) throw new IngestFailure(info);
+    const pageCount = info.pageCount;
     if (pageCount === 0) throw new IngestFailure({ code: 'PDF_EMPTY', message: 'This PDF has no pages.' });
     const current = this.store.get(documentId)!;
-    const title = current.pagesIndexed > 0 ? current.title : (head.title ?? current.title);
+    const title = current.pagesIndexed > 0 ? current.title : (info.title ?? current.title);
     this.store.startIndexing(documentId, pageCount, title);
 
-    const firstPage = this.store.pagesIndexed(documentId) + 1;
     const report = (pagesDone: number) =>
       callbacks.onProgress?.({ path: filePath, documentId, pagesDone, pagesTotal: pageCount });
     report(firstPage - 1);
 
-    // One contiguous range per worker (each worker opens the PDF once and parses its fonts once);
+    // One contiguous range per other worker (each opens the PDF once and parses its fonts once);
     // pages stream back as they are read and are committed in order, a batch at a time.
-    const parts = Math.min(this.pool.threads, Math.ceil((pageCount - firstPage + 1) / MIN_PAGES_PER_RANGE));
-    const queues = splitPages(firstPage, pageCount, parts).map(([from, to]) => {
+    const restFrom = Math.max(firstPage, info.toPage + 1);
+    const parts = Math.min(Math.max(1, this.pool.threads - 1), Math.ceil((pageCount - restFrom + 1) / MIN_PAGES_PER_RANGE));
+    for (const [from, to] of splitPages(restFrom, pageCount, parts)) {
       const queue = new PageQueue();
+      queues.push(queue);
       void this.pool
         .extract({ path: filePath, fromPage: from, toPage: to }, signal, budget, (page) => queue.push(page))
         .then((result) => queue.end(result.ok ? null : result.error));
-      return queue;
-    });
+    }
     let batch: ExtractedPage[] = [];
     const commit = async () => {
       if (batch.length === 0) return;

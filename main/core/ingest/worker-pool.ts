@@ -3,7 +3,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ApiError } from '../../../preload/contract/index.js';
-import type { ExtractedPage, ExtractResult, ExtractTask, WorkerMessage } from './pdf-worker.js';
+import type { DocumentInfo, ExtractedPage, ExtractResult, ExtractTask, WorkerMessage } from './pdf-worker.js';
 
 export interface PdfWorkerPoolOptions {
   /** Worker threads; defaults to the machine's available parallelism. */
@@ -74,6 +74,7 @@ export class PdfWorkerPool {
     signal: AbortSignal,
     budget: TimeBudget,
     onPage: (page: ExtractedPage) => void = () => undefined,
+    onInfo: (info: DocumentInfo) => void = () => undefined,
   ): Promise<ExtractResult> {
     if (!(await this.acquire(signal))) return { ok: false, error: CANCELLED, pagesSent: 0 };
     if (budget.remainingMs <= 0) {
@@ -89,10 +90,17 @@ export class PdfWorkerPool {
     let allPages = () => {};
     let expected = Infinity;
     const pagesArrived = new Promise<void>((resolve) => (allPages = resolve));
+    let infoHeard = () => {};
+    const infoArrived = new Promise<void>((resolve) => (infoHeard = resolve));
     port1.on('message', (message: WorkerMessage) => {
       if (message === 'started') {
         started = performance.now();
         timeout = setTimeout(() => timer.abort(), Math.ceil(budget.remainingMs));
+        return;
+      }
+      if ('info' in message) {
+        onInfo(message.info);
+        infoHeard();
         return;
       }
       received++;
@@ -104,6 +112,8 @@ export class PdfWorkerPool {
       expected = result.pagesSent;
       if (received >= expected) allPages();
       await pagesArrived;
+      // A lead task that succeeded posted its info before its result.
+      if (result.ok && task.lead) await infoArrived;
       return result;
     } catch (error) {
       if (timer.signal.aborted) return { ok: false, error: TIMEOUT, pagesSent: received };
