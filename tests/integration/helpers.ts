@@ -45,13 +45,13 @@ export function rowCounts(dbPath: string): { documents: number; pages: number; c
   sqliteVec.load(db);
   try {
     const count = (sql: string) => (db.prepare(sql).pluck().get() as number) ?? 0;
-    const hasVectors = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'chunk_vectors'`).get() !== undefined;
+    const hasVectors = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'chunk_embeddings'`).get() !== undefined;
     return {
       documents: count('SELECT count(*) FROM documents'),
       pages: count('SELECT count(*) FROM pages'),
       chunks: count('SELECT count(*) FROM chunks'),
       fts: count(`SELECT count(*) FROM chunks_fts_docsize`),
-      vectors: hasVectors ? count('SELECT count(*) FROM chunk_vectors') : 0,
+      vectors: hasVectors ? count('SELECT count(*) FROM chunk_embeddings') : 0,
     };
   } finally {
     db.close();

@@ -30,7 +30,7 @@ describe('the library store', () => {
     db.close();
   });
 
-  it('moves the float vectors of a schema-3 library out of its vec0 table, keeping every chunk searchable', () => {
+  it('moves the vectors of a schema-3 library out of its vec0 table into the plain tables, keeping every chunk searchable', () => {
     const db = new Database(':memory:');
     sqliteVec.load(db);
     db.pragma('user_version = 0');
@@ -50,12 +50,13 @@ describe('the library store', () => {
     }
     migrate(db);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect([count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([3, 3]);
+    expect([count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([3, 3]);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'chunk_vectors'`).get()).toBeUndefined();
     const vectors = new VectorStore(db, 8);
     const query = Float32Array.from({ length: 8 }, (_, i) => (i === 2 ? 1 : 0));
     expect(vectors.search(query, 1, () => 3)).toEqual([{ chunkId: 2, similarity: expect.closeTo(1) as number }]);
     db.prepare('DELETE FROM chunks WHERE id = 2').run();
-    expect([count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([2, 2]);
+    expect([count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([2, 2]);
   });
 
   it('refuses a library written by a newer version', () => {
@@ -67,10 +68,10 @@ describe('the library store', () => {
   it('commits a page batch with its chunks, FTS rows and vectors, or none of them', () => {
     const { db, store, id } = library();
     store.commitPages(id, [page(1)], [chunk(1), chunk(2)]);
-    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([1, 2, 2, 2, 2]);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([1, 2, 2, 2, 2]);
     // A vector of the wrong size fails the batch after its page and first chunk were written: all rolled back.
     expect(() => store.commitPages(id, [page(2)], [chunk(3), chunk(4, 16)])).toThrow(/dimensions/);
-    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([1, 2, 2, 2, 2]);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([1, 2, 2, 2, 2]);
     expect(store.pagesIndexed(id)).toBe(1);
   });
 
@@ -78,7 +79,7 @@ describe('the library store', () => {
     const { db, store, id } = library();
     store.commitPages(id, [page(1)], [chunk(1)]);
     store.markFailed(id, { code: 'PDF_CORRUPT', message: 'broken' });
-    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([0, 0, 0, 0, 0]);
+    expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([0, 0, 0, 0, 0]);
     expect(store.get(id)).toMatchObject({ status: 'failed', error: { code: 'PDF_CORRUPT', message: 'broken' }, chunks: 0 });
   });
 
@@ -92,7 +93,7 @@ describe('the library store', () => {
     expect(store.list().map((d) => d.id)).toEqual([id, next]);
     store.markReady(next);
     expect(store.list().map((d) => d.id)).toEqual([next]);
-    expect([count(db, 'chunk_vectors'), count(db, 'chunk_embeddings')]).toEqual([1, 1]);
+    expect([count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([1, 1]);
   });
 
   it('finds vectors by cosine after the bit-vector first pass, optionally per document', () => {

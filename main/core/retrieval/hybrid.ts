@@ -65,8 +65,9 @@ interface ChunkRow {
 }
 
 /**
- * Hybrid search: sqlite-vec nearest neighbours (bit-vector first pass, exact rescoring) and
- * FTS5 BM25, fused by reciprocal rank. Only documents that finished indexing are searched.
+ * Hybrid search: vector nearest neighbours (in-memory bit-vector first pass, exact rescoring with
+ * sqlite-vec's vec_distance_cosine) and FTS5 BM25, fused by reciprocal rank. Only documents that
+ * finished indexing are searched.
  */
 export class Retriever {
   // Prepared once: every search runs these.

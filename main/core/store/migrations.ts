@@ -118,7 +118,7 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   -- Per-term document counts of the keyword index, so searches can skip terms that are everywhere.
   CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, row);
   `,
-  // Full-precision vectors move out of the vec0 table into a plain one (see vectors.ts).
+  // Vectors move out of the vec0 table into two plain tables (see vectors.ts).
   (db) => splitVectorTable(db),
 ];
 
