@@ -83,8 +83,10 @@ export function createCore(options: CoreOptions): Core {
     const started = !vector;
     if (vector) queryVectors.delete(text);
     else {
-      vector = library.getEmbedder().then(async (embedder) => normalize(await embedder.embed(text)));
-      vector.catch(() => queryVectors.delete(text));
+      const fresh = library.getEmbedder().then(async (embedder) => normalize(await embedder.embed(text)));
+      // A failed embedding is not kept: the next search tries again.
+      fresh.catch(() => queryVectors.get(text) === fresh && queryVectors.delete(text));
+      vector = fresh;
     }
     queryVectors.set(text, vector);
     if (queryVectors.size > 32) queryVectors.delete(queryVectors.keys().next().value!);

@@ -10,8 +10,8 @@ import { createVectorTable, vectorTableExists, VectorStore } from './store/vecto
 
 /**
  * One open library file and the embedding model bound to it. The index records the model it
- * was built with (file hash, dimensions); another model is refused until the library is
- * re-embedded.
+ * was built with (file hash, dimensions); another model is refused (Docent cannot re-embed a
+ * library yet: a new model needs a new library).
  */
 export class Library {
   readonly db: Db;
@@ -85,7 +85,7 @@ export class Library {
         'EMBEDDING_MODEL_MISMATCH',
         `This library was indexed with the embedding model "${recorded.name}" (${recorded.dimensions} dimensions, ${recorded.path}); ` +
           `"${embedder.info.name}" (${embedder.info.dimensions} dimensions) is a different model. ` +
-          'Use the original model, or re-embed the library with the new one (docent reembed --embedding-model FILE.gguf).',
+          'Use the original model, or keep the new model in a new library (--db FILE, or DOCENT_DB) and add the documents there.',
       );
     }
     if (!recorded) {
