@@ -6,7 +6,6 @@
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import type * as PdfJsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { ApiError } from '../../../preload/contract/index.js';
@@ -76,15 +75,15 @@ const KEPT_NATIVE: readonly [object, PropertyKey][] = [
 ];
 
 export function loadPdfJs(): Promise<PdfJs> {
+  if (pdfjsPromise) return pdfjsPromise;
   const natives = KEPT_NATIVE.map(([target, key]) => [target, key, Object.getOwnPropertyDescriptor(target, key)] as const);
-  pdfjsPromise ??= Promise.all([
+  pdfjsPromise = Promise.all([
     import('pdfjs-dist/legacy/build/pdf.mjs'),
     // pdf.js runs its worker side in this thread; loaded here, so its polyfills are undone too.
     import('pdfjs-dist/legacy/build/pdf.worker.mjs'),
   ]).then(([pdfjs, worker]) => {
     (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
     for (const [target, key, descriptor] of natives) if (descriptor) Object.defineProperty(target, key, descriptor);
-    pdfjs.GlobalWorkerOptions.workerSrc = pathToFileURL(path.join(pdfjsRoot, 'legacy/build/pdf.worker.mjs')).href;
     const imageOps = new Set(Object.entries(pdfjs.OPS).filter(([name]) => IMAGE_OPS.has(name)).map(([, op]) => op));
     return { pdfjs, imageOps };
   });

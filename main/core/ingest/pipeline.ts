@@ -158,7 +158,8 @@ export class Ingestor {
     const budget = new TimeBudget(this.settings.documentTimeoutMs);
 
     // The first task counts the pages and reads on; the pages after its share go to the other workers.
-    const firstPage = this.store.pagesIndexed(documentId) + 1;
+    const current = this.store.get(documentId)!;
+    const firstPage = current.pagesIndexed + 1;
     const queues = [new PageQueue()];
     let infoHeard = (_: DocumentInfo | ApiError) => {};
     const infoOrError = new Promise<DocumentInfo | ApiError>((resolve) => (infoHeard = resolve));
@@ -178,8 +179,7 @@ export class Ingestor {
     if (!('pageCount' in info)) throw new IngestFailure(info);
     const pageCount = info.pageCount;
     if (pageCount === 0) throw new IngestFailure({ code: 'PDF_EMPTY', message: 'This PDF has no pages.' });
-    const current = this.store.get(documentId)!;
-    const title = current.pagesIndexed > 0 ? current.title : (info.title ?? current.title);
+    const title = firstPage > 1 ? current.title : (info.title ?? current.title);
     this.store.startIndexing(documentId, pageCount, title);
 
     const report = (pagesDone: number) =>
@@ -216,7 +216,8 @@ export class Ingestor {
       await commit();
     } catch (error) {
       stopDocument.abort();
-      throw error instanceof IngestFailure ? error : new IngestFailure(error as ApiError);
+      // A page queue ends with the worker's ApiError; anything else (a real Error) stays itself and becomes INTERNAL.
+      throw error instanceof IngestFailure || error instanceof Error ? error : new IngestFailure(error as ApiError);
     }
 
     const doc = this.store.get(documentId)!;

@@ -86,12 +86,12 @@ export class PdfWorkerPool {
     let started: number | null = null;
     let timeout: NodeJS.Timeout | undefined;
     let received = 0;
-    // Pages come on our port and the result on piscina's: wait until every page sent has arrived.
-    let allPages = () => {};
+    let infoSeen = 0;
+    // Pages (and a lead task's info) come on our port and the result on piscina's: wait until
+    // every message sent has arrived.
+    let allArrived = () => {};
     let expected = Infinity;
-    const pagesArrived = new Promise<void>((resolve) => (allPages = resolve));
-    let infoHeard = () => {};
-    const infoArrived = new Promise<void>((resolve) => (infoHeard = resolve));
+    const arrived = new Promise<void>((resolve) => (allArrived = resolve));
     port1.on('message', (message: WorkerMessage) => {
       if (message === 'started') {
         started = performance.now();
@@ -99,21 +99,20 @@ export class PdfWorkerPool {
         return;
       }
       if ('info' in message) {
+        infoSeen = 1;
         onInfo(message.info);
-        infoHeard();
-        return;
+      } else {
+        received++;
+        onPage(message.page);
       }
-      received++;
-      onPage(message.page);
-      if (received >= expected) allPages();
+      if (received + infoSeen >= expected) allArrived();
     });
     try {
       const result = await this.pool.run({ ...task, port: port2 }, { signal: AbortSignal.any([signal, timer.signal]), transferList: [port2] });
-      expected = result.pagesSent;
-      if (received >= expected) allPages();
-      await pagesArrived;
-      // A lead task that succeeded posted its info before its result.
-      if (result.ok && task.lead) await infoArrived;
+      // A lead task that succeeded posted its info before its pages.
+      expected = result.pagesSent + (result.ok && task.lead ? 1 : 0);
+      if (received + infoSeen >= expected) allArrived();
+      await arrived;
       return result;
     } catch (error) {
       if (timer.signal.aborted) return { ok: false, error: TIMEOUT, pagesSent: received };

@@ -45,25 +45,15 @@ export function createVectorTable(db: Db, dimensions: number): void {
  * Runs inside the migration's transaction.
  */
 export function splitVectorTable(db: Db): void {
-  const old = 'chunk_vectors';
-  if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(old)) return;
-  const sample = db.prepare(`SELECT embedding_bits FROM ${old} LIMIT 1`).pluck().get() as Buffer | undefined;
-  const dimensions = sample ? sample.length * 8 : Number((db.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).pluck().get(old) as string).match(/bit\[(\d+)\]/)?.[1]);
+  const old = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'chunk_vectors'`).pluck().get() as string | undefined;
+  if (!old) return;
+  db.exec(`DROP TRIGGER IF EXISTS chunks_vector_delete`);
+  createVectorTable(db, Number(/bit\[(\d+)\]/.exec(old)![1]));
   db.exec(`
-    CREATE TEMP TABLE old_vectors AS SELECT chunk_id, document_id, embedding_bits, embedding FROM ${old};
-    DROP TRIGGER IF EXISTS chunks_vector_delete;
-    DROP TABLE ${old};
+    INSERT INTO ${BITS_TABLE}(chunk_id, document_id, bits) SELECT chunk_id, document_id, embedding_bits FROM chunk_vectors;
+    INSERT INTO ${EMBEDDING_TABLE}(chunk_id, embedding) SELECT chunk_id, embedding FROM chunk_vectors;
+    DROP TABLE chunk_vectors;
   `);
-  createVectorTable(db, dimensions);
-  db.exec(`
-    INSERT INTO ${BITS_TABLE}(chunk_id, document_id, bits) SELECT chunk_id, document_id, embedding_bits FROM old_vectors;
-    INSERT INTO ${EMBEDDING_TABLE}(chunk_id, embedding) SELECT chunk_id, embedding FROM old_vectors;
-    DROP TABLE temp.old_vectors;
-  `);
-}
-
-export function dropVectorTable(db: Db): void {
-  db.exec(`DROP TRIGGER IF EXISTS chunks_vector_delete; DROP TABLE IF EXISTS ${BITS_TABLE}; DROP TABLE IF EXISTS ${EMBEDDING_TABLE};`);
 }
 
 export function normalize(vector: ArrayLike<number>): Float32Array {
