@@ -78,15 +78,16 @@ export class Retriever {
   private readonly readyIds;
   private readonly rowsById;
 
-  private readonly totalChanges;
+  private readonly libraryVersion;
   private readonly termCounts = new Map<string, number>();
   private termCountsVersion = '';
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly settings: RetrievalSettings = DEFAULT_RETRIEVAL_SETTINGS,
   ) {
-    this.totalChanges = db.prepare(`SELECT total_changes()`).pluck();
+    // Changes by another connection (data_version) or by this one (total_changes).
+    this.libraryVersion = db.prepare(`SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes()`).pluck();
     this.termCount = db.prepare(`SELECT doc FROM chunks_fts_vocab WHERE term = ?`).pluck();
     this.maxChunkId = db.prepare(`SELECT max(id) FROM chunks`).pluck();
     this.ftsAll = db.prepare(`SELECT rowid AS chunkId, -rank AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?`);
@@ -173,6 +174,7 @@ export class Retriever {
     if (terms.length === 0) return [];
     // max(id) bounds the chunk count from above in O(log n); count(*) would scan the table.
     const total = (this.maxChunkId.get() as number | null) ?? 0;
+    this.dropStaleTermCounts();
     const kept = pruneCommonTerms(terms, (term) => this.documentCount(term), total);
     if (kept.length === 0) return [];
     const fts = kept.map((t) => `"${t}"`).join(' OR ');
@@ -188,12 +190,15 @@ export class Retriever {
    * for common words was half the keyword leg's time (2.4 of 5.4 ms at 100k chunks), so counts
    * are kept until the library changes (a write here, or a commit by another connection).
    */
-  private documentCount(term: string): number {
-    const version = `${this.db.pragma('data_version', { simple: true }) as number}:${this.totalChanges.get() as number}`;
+  private dropStaleTermCounts(): void {
+    const version = this.libraryVersion.get() as string;
     if (version !== this.termCountsVersion || this.termCounts.size > 100_000) {
       this.termCounts.clear();
       this.termCountsVersion = version;
     }
+  }
+
+  private documentCount(term: string): number {
     let count = this.termCounts.get(term);
     if (count === undefined) {
       count = (this.termCount.get(term) as number | undefined) ?? 0;

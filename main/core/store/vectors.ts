@@ -86,6 +86,7 @@ export class VectorStore {
   private readonly insertBitsStmt;
   private readonly insertEmbeddingStmt;
   private readonly rescoreStmt;
+  private readonly dataVersion;
   private index: BinaryIndex | null = null;
   private indexVersion = -1;
 
@@ -95,6 +96,7 @@ export class VectorStore {
   ) {
     this.insertBitsStmt = db.prepare(`INSERT INTO ${BITS_TABLE}(chunk_id, document_id, bits) VALUES (?, ?, ?)`);
     this.insertEmbeddingStmt = db.prepare(`INSERT INTO ${EMBEDDING_TABLE}(chunk_id, embedding) VALUES (?, ?)`);
+    this.dataVersion = db.prepare(`PRAGMA data_version`).pluck();
     this.rescoreStmt = db.prepare(
       `SELECT chunk_id AS chunkId, 1 - vec_distance_cosine(embedding, ?) AS similarity FROM ${EMBEDDING_TABLE}
        WHERE chunk_id IN (SELECT value FROM json_each(?)) ORDER BY similarity DESC LIMIT ?`,
@@ -132,7 +134,7 @@ export class VectorStore {
 
   /** The index, reloaded when another connection (another process) has written the file. */
   private currentIndex(): BinaryIndex {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = this.dataVersion.get() as number;
     if (!this.index || version !== this.indexVersion) {
       const index = new BinaryIndex(this.dimensions);
       const rows = this.db.prepare(`SELECT chunk_id, document_id, bits FROM ${BITS_TABLE}`).raw().iterate() as Iterable<[number, number, Buffer]>;
