@@ -6,7 +6,7 @@ import {
   methods,
   type DocentApi,
   type DocentEvents,
-  type AnswerResult,
+  type Answer,
   type IngestFileResult,
   type MethodName,
   type MethodOutput,
@@ -48,7 +48,7 @@ export interface Core extends DocentApi, DocentEvents {
   /** Resolves when the ingest job finishes, with each file's outcome. */
   waitForIngest(jobId: string): Promise<IngestFileResult[]>;
   /** Resolves with the finished answer of an ask (stopped answers included). */
-  waitForAnswer(answerId: string): Promise<AnswerResult>;
+  waitForAnswer(answerId: string): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export function createCore(options: CoreOptions): Core {
   const settings = { ...DEFAULT_INGEST_SETTINGS, ...options.ingest };
   let pool: PdfWorkerPool | null = null;
   const jobs = new Map<string, { controller: AbortController; done: Promise<IngestFileResult[]> }>();
-  const answers = new Map<string, { controller: AbortController; done: Promise<AnswerResult> }>();
+  const answers = new Map<string, { controller: AbortController; done: Promise<Answer> }>();
   const conversations = new ConversationStore(library.db);
   const chatModels = new ChatModels(
     (path, progress) => events.emit('model:progress', { path, progress }),

@@ -11,8 +11,6 @@ import {
   SearchRequest,
   SearchResponse,
 } from './library.js';
-import type {
-  Answer} from './chat.js';
 import {
   AskRequest,
   ChatDoneEvent,
@@ -61,9 +59,6 @@ export const methods = {
   setEmbeddingModel: { input: z.object({ path: z.string().min(1) }), output: EmbeddingModelInfo },
   modelStatus: { input: z.object({}), output: ModelStatus },
 } as const;
-
-/** The finished answer of an ask, for callers that wait rather than listen. */
-export type AnswerResult = z.output<typeof Answer>;
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;

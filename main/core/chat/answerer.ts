@@ -10,7 +10,7 @@ import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
 import { citationGrammar, findMarkers } from './grammar.js';
 import { buildPrompt, type Turn } from './prompt.js';
-import { bestSupportingSpan, sentenceAt, support, SUPPORT_THRESHOLD } from './verify.js';
+import { bestSupportingSpan, sentenceAt, SUPPORT_THRESHOLD } from './verify.js';
 
 export type ParsedAsk = z.output<typeof AskRequest>;
 
@@ -55,7 +55,7 @@ export class Answerer {
     } else if (!conversations.get(conversationId)) {
       throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
     }
-    const history = conversations.messages(conversationId).map((m) => ({ role: m.role, text: m.content }));
+    const history = conversations.turns(conversationId);
     conversations.addUserMessage(conversationId, request.question);
     return { conversationId, history };
   }
@@ -248,7 +248,7 @@ export function resolveCitations(answer: string, sources: readonly Source[]): Ci
         charStart: source.charStart + span.start,
         charEnd: source.charStart + span.end,
         text: source.text.slice(span.start, span.end),
-        verified: support(claim, source.text) >= SUPPORT_THRESHOLD,
+        verified: span.score >= SUPPORT_THRESHOLD,
       },
     ];
   });

@@ -18,7 +18,10 @@ export function contentWords(text: string): Set<string> {
 
 /** Share of the claim's content words found in the passage; 0 when the claim has none. */
 export function support(claim: string, passage: string): number {
-  const claimWords = contentWords(claim);
+  return shareFound(contentWords(claim), passage);
+}
+
+function shareFound(claimWords: ReadonlySet<string>, passage: string): number {
   if (claimWords.size === 0) return 0;
   const passageWords = contentWords(passage);
   let shared = 0;
@@ -38,17 +41,21 @@ export function sentenceAt(text: string, index: number): string {
   return last;
 }
 
-/** The span of the passage's sentence that best supports the claim, relative to the passage. */
+/**
+ * The span of the passage's sentence that best supports the claim, relative to the passage (the
+ * whole passage when no sentence shares a word), and `score`: the claim's support by the whole
+ * passage.
+ */
 export function bestSupportingSpan(claim: string, passage: string): { start: number; end: number; score: number } {
-  let best = { start: 0, end: passage.length, score: support(claim, passage) };
-  let bestSentence = { start: 0, end: passage.length, score: -1 };
+  const claimWords = contentWords(claim);
+  let span = { start: 0, end: passage.length };
+  let spanScore = 0;
   for (const s of sentences.segment(passage)) {
-    const score = support(claim, s.segment);
-    if (score > bestSentence.score) {
-      const trimmed = s.segment.trimEnd();
-      bestSentence = { start: s.index, end: s.index + trimmed.length, score };
+    const score = shareFound(claimWords, s.segment);
+    if (score > spanScore) {
+      span = { start: s.index, end: s.index + s.segment.trimEnd().length };
+      spanScore = score;
     }
   }
-  if (bestSentence.score > 0) best = { ...bestSentence, score: best.score };
-  return best;
+  return { ...span, score: shareFound(claimWords, passage) };
 }

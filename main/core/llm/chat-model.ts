@@ -1,6 +1,6 @@
 import { withLock } from 'lifecycle-utils';
 import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
-import type { AdapterRef, ModelStatus } from '../../../preload/contract/index.js';
+import type { ModelStatus } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
 import { inspectModelFile, type ModelFileInfo } from './model-file.js';
 import { backendStatus, generationThreads, getRuntime, takeLlamaErrors } from './runtime.js';
@@ -20,7 +20,7 @@ const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'jina-bert-v2', '
 const MAX_CONTEXT = 8192;
 
 /** Refuses what is not a chat model before llama.cpp is asked to load it. */
-export function checkChatModel(info: ModelFileInfo): void {
+function checkChatModel(info: ModelFileInfo): void {
   const arch = info.metadata[info.architecture] as Record<string, unknown> | undefined;
   if (info.type === 'adapter') throw new DocentError('MODEL_INVALID', `${info.name} is a LoRA adapter, not a chat model. Attach it as an adapter instead.`);
   if (EMBEDDING_ARCHITECTURES.has(info.architecture) || arch?.['pooling_type'] !== undefined) {
@@ -152,4 +152,3 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export type { AdapterRef };

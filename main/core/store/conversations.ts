@@ -121,6 +121,13 @@ export class ConversationStore {
     return id;
   }
 
+  /** The conversation's turns, role and text only: what a follow-up question needs. */
+  turns(conversationId: number): { role: Message['role']; text: string }[] {
+    return this.db
+      .prepare(`SELECT role, content AS text FROM messages WHERE conversation_id = ? ORDER BY id`)
+      .all(conversationId) as { role: Message['role']; text: string }[];
+  }
+
   messages(conversationId: number): Message[] {
     const rows = this.db.prepare(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY id`).all(conversationId) as MessageRow[];
     const citations = this.db
