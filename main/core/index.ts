@@ -7,6 +7,7 @@ import {
   type DocentApi,
   type DocentEvents,
   type Answer,
+  type DocumentInfo,
   type IngestFileResult,
   type MethodName,
   type MethodOutput,
@@ -49,6 +50,10 @@ export interface Core extends DocentApi, DocentEvents {
   waitForIngest(jobId: string): Promise<IngestFileResult[]>;
   /** Resolves with the finished answer of an ask (stopped answers included). */
   waitForAnswer(answerId: string): Promise<Answer>;
+  /** One document, for the doors that serve its file to the viewer; null if the library has none with this id. */
+  getDocument(documentId: number): DocumentInfo | null;
+  /** The library file. */
+  readonly dbPath: string;
   close(): Promise<void>;
 }
 
@@ -280,6 +285,8 @@ export function createCore(options: CoreOptions): Core {
   return {
     ...api,
     on: (event, listener) => events.on(event, listener),
+    getDocument: (documentId) => library.documents.get(documentId),
+    dbPath: library.dbPath,
     async waitForIngest(jobId) {
       const job = jobs.get(jobId);
       if (!job) throw new DocentError('NOT_FOUND', `There is no running ingest job ${jobId}.`);

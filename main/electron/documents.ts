@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { DocumentId, err, ok, type DocentApi, type Result } from '../../preload/contract/index.js';
+import { DocumentId, err, ok, type DocumentInfo, type Result } from '../../preload/contract/index.js';
 
 type ReadFile = (file: string) => Promise<Uint8Array>;
 
@@ -8,15 +8,13 @@ type ReadFile = (file: string) => Promise<Uint8Array>;
  * the renderer names a document id, never a path.
  */
 export async function readDocumentData(
-  api: Pick<DocentApi, 'listDocuments'>,
+  library: { getDocument(documentId: number): DocumentInfo | null },
   input: unknown,
   readFile: ReadFile = (file) => fs.readFile(file),
 ): Promise<Result<Uint8Array>> {
   const id = DocumentId.safeParse(input);
   if (!id.success) return err('INVALID_INPUT', 'A document id is a positive whole number.');
-  const listed = await api.listDocuments({});
-  if (!listed.ok) return listed;
-  const document = listed.value.documents.find((d) => d.id === id.data);
+  const document = library.getDocument(id.data);
   if (!document) return err('NOT_FOUND', `There is no document with id ${id.data}.`);
   try {
     const bytes = await readFile(document.path);

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
+import { err, events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
 import type { Core } from '../core/index.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
 
@@ -77,12 +77,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!isAllowedHost(req.headers.host, port) || !isAllowedOrigin(req.headers.origin, port)) {
-      send(res, 403, { ok: false, error: { code: 'INVALID_INPUT', message: 'Forbidden host or origin.' } });
+      send(res, 403, err('INVALID_INPUT', 'Forbidden host or origin.'));
       return;
     }
     if (url.pathname.startsWith('/api/')) {
       if (!tokenMatches(requestToken(req.headers.authorization, url), token)) {
-        send(res, 401, { ok: false, error: { code: 'INVALID_INPUT', message: 'Missing or wrong token: open the URL Docent printed.' } });
+        send(res, 401, err('INVALID_INPUT', 'Missing or wrong token: open the URL Docent printed.'));
         return;
       }
       if (url.pathname === '/api/events' && req.method === 'GET') return openEventStream(res);
@@ -91,14 +91,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (documentFile && req.method === 'GET') return void serveDocument(Number(documentFile[1]), res);
       const name = url.pathname.slice('/api/'.length);
       if (req.method !== 'POST' || !Object.hasOwn(methods, name)) {
-        send(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `No API method ${name}.` } });
+        send(res, 404, err('NOT_FOUND', `No API method ${name}.`));
         return;
       }
       void callMethod(name as MethodName, req, res);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      send(res, 405, { ok: false, error: { code: 'INVALID_INPUT', message: 'Method not allowed.' } });
+      send(res, 405, err('INVALID_INPUT', 'Method not allowed.'));
       return;
     }
     serveStatic(url.pathname, res);
@@ -110,7 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const body = await readBody(req);
       input = body ? JSON.parse(body) : {};
     } catch {
-      send(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message: 'The request body must be JSON of at most 1 MB.' } });
+      send(res, 400, err('INVALID_INPUT', 'The request body must be JSON of at most 1 MB.'));
       return;
     }
     // The core validates the input with the contract's schema, as every door does.
@@ -125,12 +125,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function upload(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const name = uploadName(url.searchParams.get('name'));
     if (!name) {
-      send(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message: 'Give the file name as ?name=.' } });
+      send(res, 400, err('INVALID_INPUT', 'Give the file name as ?name=.'));
       return;
     }
-    const info = await core.libraryInfo({});
-    if (!info.ok) return send(res, 500, info);
-    const folder = path.join(path.dirname(info.value.dbPath), 'documents');
+    const folder = path.join(path.dirname(core.dbPath), 'documents');
     fs.mkdirSync(folder, { recursive: true });
     const partial = path.join(folder, `.upload-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
@@ -150,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
     } catch {
       fs.rmSync(partial, { force: true });
-      send(res, 413, { ok: false, error: { code: 'INVALID_INPUT', message: `The upload failed or is larger than ${MAX_UPLOAD >> 20} MB.` } });
+      send(res, 413, err('INVALID_INPUT', `The upload failed or is larger than ${MAX_UPLOAD >> 20} MB.`));
       return;
     }
     // One folder per content hash keeps the file's own name (and so the document's title).
@@ -162,10 +160,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   /** The bytes of a document in the library (and of nothing else), for the viewer. */
   async function serveDocument(id: number, res: http.ServerResponse): Promise<void> {
-    const list = await core.listDocuments({});
-    const doc = list.ok ? list.value.documents.find((d) => d.id === id) : undefined;
+    const doc = core.getDocument(id);
     if (!doc || !fs.existsSync(doc.path)) {
-      send(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: `Document ${id} is not in the library or its file is gone.` } });
+      send(res, 404, err('NOT_FOUND', `Document ${id} is not in the library or its file is gone.`));
       return;
     }
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/pdf' });

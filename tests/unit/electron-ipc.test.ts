@@ -115,7 +115,8 @@ describe('document bytes for the viewer', () => {
     error: null,
     addedAt: '2026-01-01',
   });
-  const api = { listDocuments: async () => ok({ documents: [doc(1, '/lib/a.pdf'), doc(2, '/lib/gone.pdf')] }) };
+  const listed = [doc(1, '/lib/a.pdf'), doc(2, '/lib/gone.pdf')];
+  const api = { getDocument: (id: number) => listed.find((d) => d.id === id) ?? null };
   const files: Record<string, Uint8Array> = { '/lib/a.pdf': new Uint8Array([37, 80, 68, 70]), '/etc/passwd': new Uint8Array([1]) };
   const readFile = vi.fn(async (file: string) => {
     const bytes = files[file];
