@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import type { ApiError, Result } from '../../preload/contract/index.js';
 import { createCore, type Core } from '../core/index.js';
-import { defaultLibraryPath } from '../core/paths.js';
+import { coreOptionsFromEnv } from '../core/paths.js';
 
 /** Exit codes: 0 success, 1 the work failed (or some files did), 2 the command was used wrongly. */
 export const EXIT_FAILED = 1;
@@ -35,10 +35,11 @@ export function withCommonOptions(command: Command): Command {
 }
 
 export function openCore(options: CommonOptions & { model?: string }): Core {
+  const fromEnv = coreOptionsFromEnv();
   return createCore({
-    dbPath: path.resolve(options.db ?? defaultLibraryPath()),
-    embeddingModelPath: options.embeddingModel ?? (process.env['DOCENT_EMBEDDING_MODEL'] || undefined),
-    chatModelPath: options.model ?? (process.env['DOCENT_MODEL'] || undefined),
+    dbPath: options.db ? path.resolve(options.db) : fromEnv.dbPath,
+    embeddingModelPath: options.embeddingModel ?? fromEnv.embeddingModelPath,
+    chatModelPath: options.model ?? fromEnv.chatModelPath,
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { startServer } from '../server/http-door.js';
+import { serveUntilStopped, startServer } from '../server/http-door.js';
 import { openCore, withCommonOptions, type CommonOptions } from './common.js';
 
 function portOption(value: string): number {
@@ -21,11 +21,6 @@ export function registerServeCommand(program: Command): void {
     const server = await startServer({ core, port: options.port });
     process.stdout.write(`${server.url}\n`);
     process.stderr.write('Docent is serving on this machine only (127.0.0.1). Press Ctrl-C to stop.\n');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await server.close();
-    await core.close();
+    await serveUntilStopped(server, core);
   });
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { CoreOptions } from './index.js';
 
 /**
  * Where the desktop app keeps its data: the same folder Electron's app.getPath('userData')
@@ -20,4 +21,13 @@ export function userDataDir(): string {
 /** The library file: DOCENT_DB if set, else library.sqlite in the user data folder. */
 export function defaultLibraryPath(): string {
   return process.env['DOCENT_DB'] || path.join(userDataDir(), 'library.sqlite');
+}
+
+/** What every door (desktop app, browser fallback, CLI) reads from the environment. */
+export function coreOptionsFromEnv(): CoreOptions {
+  return {
+    dbPath: path.resolve(defaultLibraryPath()),
+    embeddingModelPath: process.env['DOCENT_EMBEDDING_MODEL'] || undefined,
+    chatModelPath: process.env['DOCENT_MODEL'] || undefined,
+  };
 }

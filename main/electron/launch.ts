@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { electronAvailability } from './detect.js';
-import { coreOptionsFromEnv } from './settings.js';
+import { coreOptionsFromEnv } from '../core/paths.js';
 
 /**
  * `npm start` (after scripts/start.mjs has built what changed). Plain Node: opens the desktop
@@ -27,7 +27,7 @@ function runElectron(executable: string, args: string[]): void {
 async function serveInBrowser(reason: string): Promise<void> {
   process.stderr.write(`Docent: the desktop window cannot open: ${reason}\n`);
   process.stderr.write('Docent: serving the same UI to your browser instead (127.0.0.1 only).\n');
-  const [{ createCore }, { startServer }] = await Promise.all([import('../core/index.js'), import('../server/http-door.js')]);
+  const [{ createCore }, { startServer, serveUntilStopped }] = await Promise.all([import('../core/index.js'), import('../server/http-door.js')]);
   const options = coreOptionsFromEnv();
   const core = createCore(options);
   const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
@@ -36,12 +36,7 @@ async function serveInBrowser(reason: string): Promise<void> {
   const server = await startServer({ core, ...(built ? { staticDir: RENDERER_DIR } : {}), ...(Number.isInteger(port) && port > 0 ? { port } : {}) });
   process.stderr.write(`Docent: library ${options.dbPath}. Open this URL (it carries this launch's token); Ctrl-C stops.\n`);
   process.stdout.write(`${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await server.close();
-  await core.close();
+  await serveUntilStopped(server, core);
 }
 
 export async function launch(args: string[] = process.argv.slice(2)): Promise<void> {

@@ -17,7 +17,7 @@ import {
   windowOpenDecision,
   type SenderInfo,
 } from './security.js';
-import { coreOptionsFromEnv } from './settings.js';
+import { coreOptionsFromEnv } from '../core/paths.js';
 
 /**
  * The desktop shell: one window onto the core, which runs here in the main process

@@ -215,3 +215,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   };
 }
+
+/** Serves until Ctrl-C or SIGTERM, then closes the server and the core. */
+export async function serveUntilStopped(server: { close(): Promise<void> }, core: Core): Promise<void> {
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await core.close();
+}
