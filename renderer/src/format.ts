@@ -28,11 +28,12 @@ export function ms(value: number | null): string {
   return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`;
 }
 
+const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
 export function relativeTime(iso: string, now = Date.now()): string {
   const then = Date.parse(iso.includes('T') || iso.endsWith('Z') ? iso : `${iso.replace(' ', 'T')}Z`);
   if (Number.isNaN(then)) return '';
   const seconds = Math.round((now - then) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
   if (seconds < 45) return 'just now';
   if (seconds < 3600) return rtf.format(-Math.round(seconds / 60), 'minute');
   if (seconds < 86_400) return rtf.format(-Math.round(seconds / 3600), 'hour');

@@ -1,5 +1,5 @@
-import type { DocentBridge } from '../../../preload/contract/index.js';
-import { failure, type AddedFile, type DocentClient } from './types.js';
+import { err, type DocentBridge } from '../../../preload/contract/index.js';
+import type { AddedFile, DocentClient } from './types.js';
 
 /** The Electron door: the preload's window.docent, with paths for dropped files and folders. */
 export function bridgeClient(bridge: DocentBridge): DocentClient {
@@ -8,7 +8,7 @@ export function bridgeClient(bridge: DocentBridge): DocentClient {
     door: 'electron',
     async addFiles(files) {
       const added: AddedFile[] = files.map((file) => ({ name: file.name, path: bridge.getPathForFile(file) })).filter((f) => f.path);
-      if (added.length === 0) return failure('INVALID_INPUT', 'Those items are not files on this machine.');
+      if (added.length === 0) return err('INVALID_INPUT', 'Those items are not files on this machine.');
       const started = await bridge.ingest({ paths: added.map((f) => f.path) });
       return started.ok ? { ok: true, value: { jobId: started.value.jobId, files: added } } : started;
     },

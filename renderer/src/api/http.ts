@@ -1,4 +1,5 @@
 import {
+  err,
   events,
   methods,
   type DocentApi,
@@ -7,7 +8,7 @@ import {
   type MethodName,
   type Result,
 } from '../../../preload/contract/index.js';
-import { failure, type AddedFile, type ConnectionState, type DocentClient } from './types.js';
+import type { AddedFile, ConnectionState, DocentClient } from './types.js';
 
 const TOKEN_KEY = 'docent.token';
 
@@ -32,7 +33,7 @@ async function resultOf<T>(response: Response): Promise<Result<T>> {
   try {
     return (await response.json()) as Result<T>;
   } catch {
-    return failure('INTERNAL', `Docent answered ${response.status} without a result.`);
+    return err('INTERNAL', `Docent answered ${response.status} without a result.`);
   }
 }
 
@@ -46,7 +47,7 @@ export function httpClient(): DocentClient {
     try {
       response = await fetch(`/api/${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': contentType }, body });
     } catch {
-      return failure('INTERNAL', UNREACHABLE);
+      return err('INTERNAL', UNREACHABLE);
     }
     return resultOf<T>(response);
   }
@@ -106,7 +107,7 @@ export function httpClient(): DocentClient {
         if (!uploaded.ok) return uploaded;
         added.push({ name: file.name, path: uploaded.value.path });
       }
-      if (added.length === 0) return failure('INVALID_INPUT', 'No files to add.');
+      if (added.length === 0) return err('INVALID_INPUT', 'No files to add.');
       const started = await api.ingest({ paths: added.map((f) => f.path) });
       return started.ok ? { ok: true, value: { jobId: started.value.jobId, files: added } } : started;
     },

@@ -1,4 +1,4 @@
-import type { ApiError, DocentApi, DocentEvents, Result } from '../../../preload/contract/index.js';
+import type { DocentApi, DocentEvents, Result } from '../../../preload/contract/index.js';
 
 /** A file handed to the library: what the person chose, and where the core will read it. */
 export interface AddedFile {
@@ -23,8 +23,4 @@ export interface DocentClient extends DocentApi, DocentEvents {
   pathForFile(file: File): string | null;
   /** The event stream's state; `reopened` fires after a reconnect, when events may have been missed. */
   onConnection(listener: (state: ConnectionState, reopened: boolean) => void): () => void;
-}
-
-export function failure(code: ApiError['code'], message: string): { ok: false; error: ApiError } {
-  return { ok: false, error: { code, message } };
 }

@@ -32,7 +32,6 @@ export interface ChatState {
   activeId: number | null;
   turns: Turn[];
   /** The answer being written, if any. */
-  pendingAnswerId: string | null;
   busy: boolean;
   loadError: string | null;
   ask(question: string): Promise<void>;
@@ -89,7 +88,6 @@ export function useChat(client: DocentClient): ChatState {
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
   const [activeId, setActiveId] = useState<number | null>(null);
   const [turns, setTurns] = useState<Turn[]>([]);
-  const [pendingAnswerId, setPendingAnswerId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
 
@@ -124,7 +122,6 @@ export function useChat(client: DocentClient): ChatState {
     if (stream.done) {
       streams.current.delete(current.answerId);
       pending.current = null;
-      setPendingAnswerId(null);
       setBusy(false);
       void refreshList();
     }
@@ -188,7 +185,6 @@ export function useChat(client: DocentClient): ChatState {
       const stopRequested = pending.current?.stopRequested;
       pending.current = { key, answerId: result.value.answerId, stopRequested };
       if (stopRequested) void client.stopAnswer({ answerId: result.value.answerId });
-      setPendingAnswerId(result.value.answerId);
       setActiveId(result.value.conversationId);
       void refreshList();
       schedule();
@@ -236,5 +232,5 @@ export function useChat(client: DocentClient): ChatState {
     [client, activeId, startNew, refreshList],
   );
 
-  return { conversations, activeId, turns, pendingAnswerId, busy, loadError, ask, stop, open, startNew, remove };
+  return { conversations, activeId, turns, busy, loadError, ask, stop, open, startNew, remove };
 }
