@@ -10,7 +10,6 @@
  *   source that was in the prompt.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlamaChatSession, resolveChatWrapper } from 'node-llama-cpp';
@@ -20,7 +19,7 @@ import { createCore, type Core } from '../main/core/index.js';
 import type { Answer } from '../preload/contract/index.js';
 import { getRuntime } from '../main/core/llm/runtime.js';
 import { ensureFixtureModels } from '../tests/fixtures/gguf/models.js';
-import { fmt, gc, isMain, median, printTable, verdict } from './util.js';
+import { fmt, gc, isMain, median, option, printTable, tempDir, verdict } from './util.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 const CORPUS = path.resolve(REPO, '../shared/corpus/py-pdf-samples');
@@ -57,7 +56,7 @@ async function ask(core: Core, question: string, options: { temperature: number;
 
 export async function runChatBench(samples = 15, answers = 200): Promise<ChatBenchResult> {
   const models = ensureFixtureModels();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-bench-chat-'));
+  const dir = tempDir('docent-bench-chat');
   const threads = 1; // the fixture model is tiny: more threads only contend (see README)
   const core = createCore({ dbPath: path.join(dir, 'library.sqlite'), embeddingModelPath: models.embeddingModel, chatModelPath: models.chatModel, generationThreads: threads });
   try {
@@ -176,5 +175,5 @@ export function printChatBench(r: ChatBenchResult): void {
 }
 
 if (isMain(import.meta.url)) {
-  printChatBench(await runChatBench(Number(process.env['BENCH_CHAT_SAMPLES'] ?? 15), Number(process.env['BENCH_CHAT_ANSWERS'] ?? 200)));
+  printChatBench(await runChatBench(Number(option('samples', 'BENCH_CHAT_SAMPLES', '15')), Number(option('answers', 'BENCH_CHAT_ANSWERS', '200'))));
 }

@@ -126,6 +126,12 @@ export function createCore(options: CoreOptions): Core {
     coverage: { ...DEFAULT_COVERAGE, ...options.coverage },
   });
 
+  function documentsMustExist(ids: readonly number[] = []) {
+    for (const id of ids) {
+      if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
+    }
+  }
+
   function conversationOrThrow(id: number) {
     const conversation = conversations.get(id);
     if (!conversation) throw new DocentError('NOT_FOUND', `There is no conversation with id ${id}.`);
@@ -175,9 +181,7 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async search(request) {
-      for (const id of request.documentIds ?? []) {
-        if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
-      }
+      documentsMustExist(request.documentIds);
       return { hits: await runSearch(request) };
     },
 
@@ -189,9 +193,7 @@ export function createCore(options: CoreOptions): Core {
       if (!chatModels.current && !chatModelPath) {
         throw new DocentError('MODEL_NOT_FOUND', NO_CHAT_MODEL);
       }
-      for (const id of request.documentIds ?? []) {
-        if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
-      }
+      documentsMustExist(request.documentIds);
       // Models load before the answer's clock starts, and a bad model is an error here, at once.
       if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
       if (library.documents.hasReady()) {

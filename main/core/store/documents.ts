@@ -76,10 +76,22 @@ export interface NewDocument {
  * transaction together with the chunks' FTS rows (by trigger) and vectors.
  */
 export class DocumentStore {
+  // Prepared once: every page batch runs these.
+  private readonly insertPage;
+  private readonly insertChunk;
+  private readonly touch;
+
   constructor(
     private readonly db: Db,
     private readonly vectors: () => VectorStore | null,
-  ) {}
+  ) {
+    this.insertPage = db.prepare(`INSERT INTO pages(document_id, page_number, kind, text, view, rotation) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.insertChunk = db.prepare(
+      `INSERT INTO chunks(document_id, page_number, char_start, char_end, token_count, text, boxes)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.touch = db.prepare(`UPDATE documents SET updated_at = ? WHERE id = ?`);
+  }
 
   get(id: number): DocumentInfo | null {
     const row = this.db.prepare(`${SELECT_DOCUMENT} WHERE d.id = ?`).get(id) as DocumentRow | undefined;
@@ -146,19 +158,12 @@ export class DocumentStore {
   commitPages(documentId: number, pages: readonly PageRecord[], chunks: readonly ChunkRecord[]): void {
     const vectors = this.vectors();
     if (!vectors && chunks.length > 0) throw new Error('The library has no vector table yet.');
-    const insertPage = this.db.prepare(
-      `INSERT INTO pages(document_id, page_number, kind, text, view, rotation) VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    const insertChunk = this.db.prepare(
-      `INSERT INTO chunks(document_id, page_number, char_start, char_end, token_count, text, boxes)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
     this.db.transaction(() => {
       for (const page of pages) {
-        insertPage.run(documentId, page.pageNumber, page.kind, page.text, JSON.stringify(page.view), page.rotation);
+        this.insertPage.run(documentId, page.pageNumber, page.kind, page.text, JSON.stringify(page.view), page.rotation);
       }
       for (const chunk of chunks) {
-        const { lastInsertRowid } = insertChunk.run(
+        const { lastInsertRowid } = this.insertChunk.run(
           documentId,
           chunk.pageNumber,
           chunk.charStart,
@@ -169,7 +174,7 @@ export class DocumentStore {
         );
         vectors!.insert(Number(lastInsertRowid), documentId, chunk.vector);
       }
-      this.db.prepare(`UPDATE documents SET updated_at = ? WHERE id = ?`).run(new Date().toISOString(), documentId);
+      this.touch.run(new Date().toISOString(), documentId);
     })();
   }
 
