@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import type { AdapterRef, Answer } from '../../preload/contract/index.js';
-import { toApiError } from '../core/errors.js';
+import { toApiError, errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
 import { collect, describe, ExitError, EXIT_FAILED, positiveInt, print, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
 import { answerSources } from './output.js';
@@ -148,7 +148,7 @@ export function registerChatCommands(program: Command): void {
             conversationId = answer.conversationId;
             process.stdout.write(`\n\n${answerSources(answer)}\n`);
           } catch (error) {
-            process.stdout.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+            process.stdout.write(`\n${errorMessage(error)}\n`);
           } finally {
             busy = false;
             answering = null;

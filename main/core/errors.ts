@@ -15,10 +15,14 @@ export class DocentError extends Error {
   }
 }
 
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function toApiError(error: unknown): ApiError {
   if (error instanceof DocentError) return error.toApiError();
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'INTERNAL', message: `Something went wrong inside Docent: ${message}` };
+  return { code: 'INTERNAL', message: `Something went wrong inside Docent: ${errorMessage(error)}` };
 }
 
 /** Runs core work and returns the doors' result shape; unexpected errors become INTERNAL. */

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * Whether Electron can run here, and if not, the real reason. Plain Node: this never imports
@@ -17,7 +18,7 @@ const requireHere = createRequire(import.meta.url);
 const NO_BINARY_MARKER = '.docent-no-binary';
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+  return (errorMessage(error)).split('\n')[0]!.trim();
 }
 
 /** The electron package and its downloaded binary. */

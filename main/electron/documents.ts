@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { DocumentId, err, ok, type DocumentInfo, type Result } from '../../preload/contract/index.js';
+import { errorMessage } from '../core/errors.js';
 
 type ReadFile = (file: string) => Promise<Uint8Array>;
 
@@ -24,6 +25,6 @@ export async function readDocumentData(
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       return err('FILE_NOT_FOUND', `The file of “${document.title}” is no longer at ${document.path}.`);
     }
-    return err('INTERNAL', `Could not read ${document.path}: ${error instanceof Error ? error.message : String(error)}`);
+    return err('INTERNAL', `Could not read ${document.path}: ${errorMessage(error)}`);
   }
 }

@@ -10,6 +10,7 @@ import {
   type Result,
 } from '../../preload/contract/index.js';
 import { isTrustedSender, type SenderInfo } from './security.js';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * One IPC handler per contract method. A mapped type over MethodName: a method added to the
@@ -24,7 +25,7 @@ export async function callValidated<M extends MethodName>(api: DocentApi, method
   try {
     return await (api[method] as (input: unknown) => Promise<Result<MethodOutput<M>>>)(parsed.data);
   } catch (error) {
-    return err('INTERNAL', error instanceof Error ? error.message : String(error));
+    return err('INTERNAL', errorMessage(error));
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type SenderInfo,
 } from './security.js';
 import { coreOptionsFromEnv } from '../core/paths.js';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * The desktop shell: one window onto the core, which runs here in the main process
@@ -144,7 +145,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   start().catch((error: unknown) => {
     console.error('Docent could not start:', error);
-    dialog.showErrorBox('Docent could not start', error instanceof Error ? error.message : String(error));
+    dialog.showErrorBox('Docent could not start', errorMessage(error));
     app.exit(1);
   });
 }

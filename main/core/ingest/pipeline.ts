@@ -10,6 +10,7 @@ import { boxesForSpan } from './layout.js';
 import type { DocumentInfo, ExtractedPage } from './pdf-worker.js';
 import { PageQueue, splitPages } from './page-queue.js';
 import { TimeBudget, type PdfWorkerPool } from './worker-pool.js';
+import { errorMessage } from '../errors.js';
 
 export interface IngestSettings {
   /** Pages per committed batch (one transaction). */
@@ -131,7 +132,7 @@ export class Ingestor {
       const apiError: ApiError =
         error instanceof IngestFailure
           ? error.apiError
-          : { code: 'INTERNAL', message: `Indexing failed: ${error instanceof Error ? error.message : String(error)}` };
+          : { code: 'INTERNAL', message: `Indexing failed: ${errorMessage(error)}` };
       if (apiError.code === 'CANCELLED') {
         // A cancelled document is removed whole; the version it would have replaced stays.
         this.store.remove(documentId);

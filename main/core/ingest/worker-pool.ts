@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ApiError } from '../../../preload/contract/index.js';
 import type { DocumentInfo, ExtractedPage, ExtractResult, ExtractTask, WorkerMessage } from './pdf-worker.js';
+import { errorMessage } from '../errors.js';
 
 export interface PdfWorkerPoolOptions {
   /** Worker threads; defaults to the machine's available parallelism. */
@@ -183,5 +184,5 @@ function workerError(error: unknown): ApiError {
   if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return { code: 'PDF_TOO_LARGE', message: 'Reading this PDF needed more memory than allowed; it was stopped.' };
   }
-  return { code: 'PDF_CORRUPT', message: `Reading this PDF failed: ${error instanceof Error ? error.message : String(error)}` };
+  return { code: 'PDF_CORRUPT', message: `Reading this PDF failed: ${errorMessage(error)}` };
 }

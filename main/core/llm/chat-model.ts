@@ -1,7 +1,7 @@
 import { withLock } from 'lifecycle-utils';
 import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { ModelStatus } from '../../../preload/contract/index.js';
-import { DocentError } from '../errors.js';
+import { DocentError, errorMessage } from '../errors.js';
 import { inspectModelFile, type ModelFileInfo } from './model-file.js';
 import { backendStatus, generationThreads, getRuntime, takeLlamaErrors } from './runtime.js';
 
@@ -59,7 +59,7 @@ export class ChatModels {
         });
         this.loaded = { info, model, chatWrapper: resolveChatWrapper(model), contexts: new Map() };
       } catch (error) {
-        throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${reason(error)}`);
+        throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${errorMessage(error)}`);
       }
       // The context without adapters is part of a loaded model, so the first answer does not wait for it.
       try {
@@ -99,9 +99,9 @@ export class ChatModels {
     } catch (error) {
       const why = takeLlamaErrors().find((line) => /lora|adapter/i.test(line));
       if (adapters.length) {
-        throw new DocentError('ADAPTER_MISMATCH', `The adapter does not fit ${loaded.info.name}: ${why?.replace(/^.*?: /, '') ?? reason(error)}`);
+        throw new DocentError('ADAPTER_MISMATCH', `The adapter does not fit ${loaded.info.name}: ${why?.replace(/^.*?: /, '') ?? errorMessage(error)}`);
       }
-      throw new DocentError('MODEL_INVALID', `Could not create a context for ${loaded.info.name}: ${reason(error)}`);
+      throw new DocentError('MODEL_INVALID', `Could not create a context for ${loaded.info.name}: ${errorMessage(error)}`);
     }
   }
 
@@ -148,7 +148,4 @@ async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {
   }
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import type { EmbeddingModelInfo } from '../../../preload/contract/index.js';
-import { DocentError } from '../errors.js';
+import { DocentError, errorMessage } from '../errors.js';
 import { inspectModelFile, type ModelFileInfo } from './model-file.js';
 import { getRuntime } from './runtime.js';
 
@@ -52,7 +52,7 @@ export async function loadEmbedder(file: string, sha256: (info: ModelFileInfo) =
   try {
     model = await llama.loadModel({ modelPath: fileInfo.path });
   } catch (error) {
-    throw new DocentError('MODEL_INVALID', `Could not load ${fileInfo.name}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new DocentError('MODEL_INVALID', `Could not load ${fileInfo.name}: ${errorMessage(error)}`);
   }
   const trainContext = model.trainContextSize;
   const contextSize = Math.max(64, Math.min(trainContext || CONTEXT_TOKENS, CONTEXT_TOKENS));
@@ -66,7 +66,7 @@ export async function loadEmbedder(file: string, sha256: (info: ModelFileInfo) =
     // One context is enough to work; more are only speed.
     if (contexts.length === 0) {
       await model.dispose();
-      throw new DocentError('MODEL_INVALID', `${fileInfo.name} cannot compute embeddings: ${error instanceof Error ? error.message : String(error)}`);
+      throw new DocentError('MODEL_INVALID', `${fileInfo.name} cannot compute embeddings: ${errorMessage(error)}`);
     }
   }
   const info: EmbeddingModelInfo = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
-import { DocentError } from '../errors.js';
+import { DocentError, errorMessage } from '../errors.js';
 
 export interface ModelFileInfo {
   path: string;
@@ -32,7 +32,7 @@ export async function inspectModelFile(file: string): Promise<ModelFileInfo> {
   } catch (error) {
     throw new DocentError(
       'MODEL_INVALID',
-      `${path.basename(resolved)} is not a usable GGUF model file (${error instanceof Error ? error.message : String(error)}).`,
+      `${path.basename(resolved)} is not a usable GGUF model file (${errorMessage(error)}).`,
     );
   }
   const general = info.metadata.general as { name?: unknown; architecture?: unknown; type?: unknown } | undefined;
