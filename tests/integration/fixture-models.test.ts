@@ -144,7 +144,8 @@ describe('fixture GGUF files', { timeout: 60_000 }, () => {
     expect(chat.tensorInfo?.map((t) => t.name)).toContain('blk.1.ffn_down.weight');
 
     const emb = await readGgufFileInfo(paths.embeddingModel);
-    expect(emb.metadata.general.architecture).toBe('llama');
+    expect(emb.metadata.general.architecture).toBe('llama-embed');
+    expect(metadataAt(emb.metadata, 'llama-embed.pooling_type')).toBe(1);
 
     for (const p of [paths.loraMatching, paths.loraWrongDimensions, paths.loraWrongArchitecture]) {
       const info = await readGgufFileInfo(p);
@@ -307,6 +308,29 @@ describe('generator options', { timeout: 60_000 }, () => {
     } finally {
       await model.dispose();
       await f16.dispose();
+    }
+    expect(problemsSince(mark)).toEqual([]);
+  });
+
+  it("writes the embedding model as plain 'llama' too, with the same vectors (only the unused LM head differs)", async () => {
+    scratchDir ??= mkdtempSync(join(tmpdir(), 'docent-gguf-'));
+    const asLlama = join(scratchDir, 'emb-llama.gguf');
+    writeEmbeddingModel(asLlama, { seed: 2, architecture: 'llama' });
+    const mark = logs.length;
+    const model = await llama.loadModel({ modelPath: asLlama });
+    try {
+      const [plain, embed] = await Promise.all([
+        model.createEmbeddingContext({ contextSize: 256 }),
+        embeddingModel.createEmbeddingContext({ contextSize: 256 }),
+      ]);
+      const text = 'Stetige Abbildungen kompakter Räume';
+      const a = (await plain.getEmbeddingFor(text)).vector;
+      const b = (await embed.getEmbeddingFor(text)).vector;
+      await Promise.all([plain.dispose(), embed.dispose()]);
+      expect(b).toHaveLength(a.length);
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-5);
+    } finally {
+      await model.dispose();
     }
     expect(problemsSince(mark)).toEqual([]);
   });
