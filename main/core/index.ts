@@ -57,6 +57,14 @@ export interface Core extends DocentApi, DocentEvents {
   close(): Promise<void>;
 }
 
+/**
+ * Resolves once node-llama-cpp has handed an evaluation, requested just before, to its thread.
+ * It dispatches on a later turn of the event loop (setImmediate), and until then the model
+ * waits: without this, a question's embedding started only after the question was stored and
+ * the keyword leg had run, instead of beside them.
+ */
+const afterDispatch = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
 type Handlers = { [M in MethodName]: (input: z.output<(typeof methods)[M]['input']>) => Promise<MethodOutput<M>> };
 
 /**
@@ -102,9 +110,8 @@ export function createCore(options: CoreOptions): Core {
   async function runSearch(request: SearchOptions) {
     const query = request.mode === 'keyword' ? null : queryVector(request.query);
     const embedding = query?.vector ?? null;
-    // A query just sent to the model: let its evaluation reach the model's thread before the
-    // keyword leg takes this one (0.4 ms, so not when it is already under way).
-    if (query?.started) await new Promise((resolve) => setImmediate(resolve));
+    // The model embeds while the keyword leg runs here.
+    if (query?.started) await afterDispatch();
     let keywordHits;
     try {
       keywordHits = retriever.keywordHits(request);
@@ -198,8 +205,12 @@ export function createCore(options: CoreOptions): Core {
       if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
       if (library.documents.hasReady()) {
         await library.getEmbedder();
-        // A new conversation searches for the question itself: embed it while the question is stored.
-        if (request.conversationId === undefined) queryVector(request.question).vector.catch(() => undefined);
+        // A new conversation searches for the question itself: embed it while the question is
+        // stored and the keyword leg runs.
+        if (request.conversationId === undefined) {
+          queryVector(request.question).vector.catch(() => undefined);
+          await afterDispatch();
+        }
       }
       const { conversationId, history } = answerer.start(request);
       const answerId = randomUUID();
