@@ -20,8 +20,9 @@ const CONTEXT_TOKENS = 2048;
  * How embedding uses the cores: `contexts` contexts of `threads` threads each, the inputs spread
  * over them. One context evaluates one input at a time, and on small models a second thread in
  * it mostly waits at barriers (measured slower on 2 cores), while a second single-threaded
- * context embeds beside the first (1.5x the chunks per second on 2 cores). So by default two
- * contexts share half the cores, since PDF parsing runs beside them during ingestion.
+ * context embeds beside the first (with the fixture model on 2 cores, GeoTopo ingested in
+ * 1.8–2.2 s with two contexts, 2.3–2.8 s with one). So by default two contexts share half the
+ * cores, since PDF parsing runs beside them during ingestion.
  * DOCENT_EMBEDDING_CONTEXTS and DOCENT_EMBEDDING_THREADS (per context) override it.
  */
 export function embeddingParallelism(): { contexts: number; threads: number } {
