@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serveUntilStopped, startServer } from '../server/http-door.js';
 import { openCore, withCommonOptions, type CommonOptions } from './common.js';
 
@@ -8,6 +11,9 @@ function portOption(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
   return port;
 }
+
+/** The renderer `npm run build` writes (dist/renderer); this file runs as dist/main/cli/serve.js. */
+const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');
 
 export function registerServeCommand(program: Command): void {
   withCommonOptions(
@@ -18,8 +24,11 @@ export function registerServeCommand(program: Command): void {
       .option('--model <file.gguf>', 'chat model (default: DOCENT_MODEL)'),
   ).action(async (options: CommonOptions & { port: number; model?: string }) => {
     const core = openCore(options);
-    const server = await startServer({ core, port: options.port });
+    // The URL printed is the one to open, so it serves the UI too once it is built.
+    const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
+    const server = await startServer({ core, port: options.port, ...(built ? { staticDir: RENDERER_DIR } : {}) });
     process.stdout.write(`${server.url}\n`);
+    if (!built) process.stderr.write(`The UI is not built (${RENDERER_DIR} has no index.html); run \`npm run build\`. The API works.\n`);
     process.stderr.write('Docent is serving on this machine only (127.0.0.1). Press Ctrl-C to stop.\n');
     await serveUntilStopped(server, core);
   });
