@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serveUntilStopped, startServer } from '../server/http-door.js';
+import { builtRendererDir, serveUntilStopped, startServer } from '../server/http-door.js';
 import { openCore, withCommonOptions, type CommonOptions } from './common.js';
 
 function portOption(value: string): number {
@@ -11,9 +8,6 @@ function portOption(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
   return port;
 }
-
-/** The renderer `npm run build` writes (dist/renderer); this file runs as dist/main/cli/serve.js. */
-const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');
 
 export function registerServeCommand(program: Command): void {
   withCommonOptions(
@@ -25,10 +19,8 @@ export function registerServeCommand(program: Command): void {
   ).action(async (options: CommonOptions & { port: number; model?: string }) => {
     const core = openCore(options);
     // The URL printed is the one to open, so it serves the UI too once it is built.
-    const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
-    const server = await startServer({ core, port: options.port, ...(built ? { staticDir: RENDERER_DIR } : {}) });
+    const server = await startServer({ core, port: options.port, staticDir: builtRendererDir() });
     process.stdout.write(`${server.url}\n`);
-    if (!built) process.stderr.write(`The UI is not built (${RENDERER_DIR} has no index.html); run \`npm run build\`. The API works.\n`);
     process.stderr.write('Docent is serving on this machine only (127.0.0.1). Press Ctrl-C to stop.\n');
     await serveUntilStopped(server, core);
   });

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { electronAvailability } from './detect.js';
@@ -14,7 +13,6 @@ import { coreOptionsFromEnv } from '../core/paths.js';
 
 /** The app folder Electron is started on: its package.json names dist/main/electron/main.js. */
 export const APP_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const RENDERER_DIR = path.join(APP_ROOT, 'dist', 'renderer');
 
 function runElectron(executable: string, args: string[]): void {
   const env = { ...process.env };
@@ -27,13 +25,11 @@ function runElectron(executable: string, args: string[]): void {
 async function serveInBrowser(reason: string): Promise<void> {
   process.stderr.write(`Docent: the desktop window cannot open: ${reason}\n`);
   process.stderr.write('Docent: serving the same UI to your browser instead (127.0.0.1 only).\n');
-  const [{ createCore }, { startServer, serveUntilStopped }] = await Promise.all([import('../core/index.js'), import('../server/http-door.js')]);
+  const [{ createCore }, { builtRendererDir, startServer, serveUntilStopped }] = await Promise.all([import('../core/index.js'), import('../server/http-door.js')]);
   const options = coreOptionsFromEnv();
   const core = createCore(options);
-  const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
-  if (!built) process.stderr.write(`Docent: the UI is not built (${RENDERER_DIR} has no index.html); run \`npm run build\`. The API works.\n`);
   const port = Number(process.env['DOCENT_PORT'] ?? 0);
-  const server = await startServer({ core, ...(built ? { staticDir: RENDERER_DIR } : {}), ...(Number.isInteger(port) && port > 0 ? { port } : {}) });
+  const server = await startServer({ core, staticDir: builtRendererDir('Docent: '), ...(Number.isInteger(port) && port > 0 ? { port } : {}) });
   process.stderr.write(`Docent: library ${options.dbPath}. Open this URL (it carries this launch's token); Ctrl-C stops.\n`);
   process.stdout.write(`${server.url}\n`);
   await serveUntilStopped(server, core);

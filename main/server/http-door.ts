@@ -4,9 +4,23 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { err, events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
 import type { Core } from '../core/index.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
+
+/** The UI `npm run build` writes: dist/renderer, beside dist/main/server where this file runs. */
+export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');
+
+/**
+ * The built UI's folder for `staticDir`, or undefined after saying on stderr (each line after
+ * `prefix`) that it is not built: the doors that print a URL to open serve the UI with the API.
+ */
+export function builtRendererDir(prefix = ''): string | undefined {
+  if (fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) return RENDERER_DIR;
+  process.stderr.write(`${prefix}The UI is not built (${RENDERER_DIR} has no index.html); run \`npm run build\`. The API works.\n`);
+  return undefined;
+}
 
 export interface ServerOptions {
   core: Core;
