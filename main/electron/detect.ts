@@ -18,7 +18,7 @@ const requireHere = createRequire(import.meta.url);
 const NO_BINARY_MARKER = '.docent-no-binary';
 
 function firstLine(error: unknown): string {
-  return (errorMessage(error)).split('\n')[0]!.trim();
+  return errorMessage(error).split('\n')[0]!.trim();
 }
 
 /** The electron package and its downloaded binary. */

@@ -75,8 +75,6 @@ export function resolveAppPath(rendererRoot: string, requestUrl: string): string
   return resolveStaticPath(rendererRoot, pathname);
 }
 
-
-
 /** Headers of every app:// response: the CSP travels with the page, not in a meta tag. */
 export function appResponseHeaders(file: string): Record<string, string> {
   return {

@@ -4,11 +4,6 @@ export function basename(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 }
 
-/** A document's file name as the person knows it. */
-export function displayFileName(path: string): string {
-  return basename(path);
-}
-
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }

@@ -199,7 +199,6 @@ export class Answerer {
     }
     return grammar;
   }
-
 }
 
 interface Retrieved {

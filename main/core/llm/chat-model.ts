@@ -128,7 +128,6 @@ export class ChatModels {
     for (const context of loaded.contexts.values()) await context.then((c) => c.dispose()).catch(() => undefined);
     await loaded.model.dispose();
   }
-
 }
 
 async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {
@@ -147,5 +146,3 @@ async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {
     );
   }
 }
-
-

@@ -27,7 +27,7 @@ export interface RetrievalSettings {
 }
 
 // bench/search.ts, clustered libraries: 400 candidates gave recall@10 0.99 at 1M chunks; at 100k,
-// 60 already gave 0.9995. Rescoring is a point lookup per candidate, so it scales with the library.
+// 60 already gave 0.9995. Rescoring reads every candidate's float vector, so it scales with the library.
 export const DEFAULT_RETRIEVAL_SETTINGS: RetrievalSettings = {
   legDepth: 3,
   minCandidates: 30,

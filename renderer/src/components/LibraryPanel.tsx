@@ -1,7 +1,7 @@
 import { useId, useState, type ReactNode } from 'react';
 import type { DocumentInfo } from '../../../preload/contract/index.js';
 import type { IngestingFile, LibraryState } from '../state/useLibrary.js';
-import { displayFileName, plural } from '../format.js';
+import { basename, plural } from '../format.js';
 import { Icon } from './Icon.js';
 
 function Progress({ done, total, label }: { done: number; total: number | null; label: string }) {
@@ -61,7 +61,7 @@ function IngestingRow({ file, onDismiss }: { file: IngestingFile; onDismiss: () 
 
 function DocumentRow({ doc, progress, onRemove }: { doc: DocumentInfo; progress: IngestingFile | undefined; onRemove: () => void }) {
   const [confirming, setConfirming] = useState(false);
-  const file = displayFileName(doc.path);
+  const file = basename(doc.path);
   const title = doc.title;
   let meta: ReactNode;
   if (doc.status === 'failed') {
@@ -126,7 +126,7 @@ export function LibraryPanel({ library, onChoose }: { library: LibraryState; onC
   const matches = (text: string) => text.toLowerCase().includes(query);
   // Newest first, so a file that finishes indexing stays where its progress bar was.
   const docs = library.documents
-    .filter((d) => !query || matches(d.title) || matches(displayFileName(d.path)))
+    .filter((d) => !query || matches(d.title) || matches(basename(d.path)))
     .sort((a, b) => b.addedAt.localeCompare(a.addedAt) || b.id - a.id);
   const claimed = new Set<string>();
   const progressFor = (doc: DocumentInfo) => {
