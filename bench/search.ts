@@ -11,7 +11,7 @@ import { openDatabase, type Db } from '../main/core/store/database.js';
 import { DocumentStore, type ChunkRecord, type PageRecord } from '../main/core/store/documents.js';
 import { writeEmbeddingModel } from '../main/core/store/meta.js';
 import { createVectorTable, normalize, vectorBlob, VectorStore } from '../main/core/store/vectors.js';
-import { DEFAULT_RETRIEVAL_SETTINGS, rescoreCount, Retriever, type RetrievalSettings } from '../main/core/retrieval/hybrid.js';
+import { DEFAULT_RETRIEVAL_SETTINGS, legDepth, rescoreCount, Retriever, type RetrievalSettings } from '../main/core/retrieval/hybrid.js';
 import type { SearchHit, SearchMode } from '../preload/contract/index.js';
 import { fmt, gaussian, gc, isMain, mulberry32, option, percentile, printTable, tempDir, timeMs, verdict } from './util.js';
 
@@ -278,8 +278,7 @@ function printSearch(r: SearchResult): void {
       row('plain sqlite-vec float KNN', r.reference),
     ],
   );
-  const { legDepth, minCandidates } = DEFAULT_RETRIEVAL_SETTINGS;
-  const candidates = rescoreCount(DEFAULT_RETRIEVAL_SETTINGS, Math.max(K * legDepth, minCandidates), r.chunks);
+  const candidates = rescoreCount(DEFAULT_RETRIEVAL_SETTINGS, legDepth(DEFAULT_RETRIEVAL_SETTINGS, K), r.chunks);
   console.log(`vector leg rescores ${candidates} bit-vector candidates (DEFAULT_RETRIEVAL_SETTINGS); first query after opening ${fmt(r.firstQueryMs, 0)} ms`);
   const speedup = Math.min(r.ratioP50, r.ratioP95) >= TARGET_SPEEDUP;
   console.log(`plain scan / ours p50 ${fmt(r.ratioP50)}x, p95 ${fmt(r.ratioP95)}x   (target >= ${TARGET_SPEEDUP}x: ${verdict(speedup)})`);

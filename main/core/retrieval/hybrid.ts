@@ -38,6 +38,11 @@ export const DEFAULT_RETRIEVAL_SETTINGS: RetrievalSettings = {
   rrfK: 60,
 };
 
+/** Hits each leg contributes to fusion for a search of `k` results. */
+export function legDepth(settings: RetrievalSettings, k: number): number {
+  return Math.max(k * settings.legDepth, settings.minCandidates);
+}
+
 /** How many bit-vector candidates to rescore for a leg of `depth` hits in a library of `chunks`. */
 export function rescoreCount(settings: RetrievalSettings, depth: number, chunks: number): number {
   const bySize = Math.min(settings.maxRescore, Math.max(settings.minRescore, Math.ceil(chunks / settings.chunksPerRescore)));
@@ -160,7 +165,7 @@ export class Retriever {
   }
 
   private depth(options: SearchOptions): number {
-    return Math.max(options.k * this.settings.legDepth, this.settings.minCandidates);
+    return legDepth(this.settings, options.k);
   }
 
   private vectorLeg(vectors: VectorStore, query: Float32Array, depth: number, docs?: readonly number[]): LegHit[] {
