@@ -9,8 +9,9 @@ import { err, events, methods, type EventName, type MethodName } from '../../pre
 import type { Core } from '../core/index.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
 
-/** The UI `npm run build` writes: dist/renderer, beside dist/main/server where this file runs. */
-export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The UI `npm run build` writes: dist/renderer in the app's folder (this file runs from dist/main/server, or main/server in tests). */
+export const RENDERER_DIR = path.resolve(here, here.split(path.sep).includes('dist') ? '../../..' : '../..', 'dist', 'renderer');
 
 /**
  * The built UI's folder for `staticDir`, or undefined after saying on stderr (each line after

@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { createCore, type Core, type CoreOptions } from '../../main/core/index.js';
-import { startServer, type RunningServer } from '../../main/server/http-door.js';
+import { RENDERER_DIR, startServer, type RunningServer } from '../../main/server/http-door.js';
 import { REPO_ROOT } from '../fixtures/paths.js';
 
-export const RENDERER_DIST = path.join(REPO_ROOT, 'dist/renderer');
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-results/e2e');
 const CHROMIUM = process.env['DOCENT_CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -24,7 +23,7 @@ function newestMtime(entry: string): number {
 
 /** Builds the renderer when dist/renderer is missing or older than its sources or the contract. */
 export function ensureRendererBuilt(): void {
-  const index = path.join(RENDERER_DIST, 'index.html');
+  const index = path.join(RENDERER_DIR, 'index.html');
   const sources = ['renderer', 'preload/contract', 'vite.config.ts', 'package-lock.json'].map((p) => path.join(REPO_ROOT, p));
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
   const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe' });
@@ -42,7 +41,7 @@ export interface Harness {
 export async function startApp(options: Partial<CoreOptions> = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-e2e-'));
   const core = createCore({ dbPath: path.join(dir, 'library.sqlite'), generationThreads: 1, ...options });
-  const server = await startServer({ core, staticDir: RENDERER_DIST });
+  const server = await startServer({ core, staticDir: RENDERER_DIR });
   return {
     core,
     server,
