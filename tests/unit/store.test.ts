@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase, prepared } from '../../main/core/store/database.js';
+import { ConversationStore } from '../../main/core/store/conversations.js';
 import { DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
 import { migrate, SCHEMA_VERSION } from '../../main/core/store/migrations.js';
 import { createVectorTable, VectorStore } from '../../main/core/store/vectors.js';
@@ -57,6 +58,31 @@ describe('the library store', () => {
     expect(vectors.search(query, 1, () => 3)).toEqual([{ chunkId: 2, similarity: expect.closeTo(1) as number }]);
     db.prepare('DELETE FROM chunks WHERE id = 2').run();
     expect([count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([2, 2]);
+  });
+
+  it('prepares a statement once per connection', () => {
+    const a = openDatabase(':memory:');
+    const b = openDatabase(':memory:');
+    const sql = 'SELECT count(*) AS n FROM documents';
+    expect(prepared(a, sql)).toBe(prepared(a, sql));
+    expect(prepared(b, sql)).not.toBe(prepared(a, sql));
+    expect(prepared(b, sql).get()).toEqual({ n: 0 });
+    a.close();
+    b.close();
+  });
+
+  it("writes a conversation's first question in one transaction, or not at all", () => {
+    const db = openDatabase(':memory:');
+    const conversations = new ConversationStore(db);
+    expect(() =>
+      conversations.transaction(() => {
+        conversations.addUserMessage(conversations.create('q'), 'q');
+        throw new Error('interrupted');
+      }),
+    ).toThrow('interrupted');
+    expect(count(db, 'conversations')).toBe(0);
+    expect(count(db, 'messages')).toBe(0);
+    db.close();
   });
 
   it('refuses a library written by a newer version', () => {

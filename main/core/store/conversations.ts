@@ -1,5 +1,5 @@
 import type { Citation, ConversationSummary, Message, Source, Timings } from '../../../preload/contract/index.js';
-import type { Db } from './database.js';
+import { prepared, type Db } from './database.js';
 
 interface MessageRow {
   id: number;
@@ -40,17 +40,32 @@ export interface AssistantMessage {
 const bool = (v: number | null) => (v === null ? null : v === 1);
 
 /** Conversations, their messages and the citations of each answer, in the library file. */
+/** What asking a question writes and reads before the model starts on the prompt. */
+const ASK_SQL = {
+  create: `INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)`,
+  turns: `SELECT role, content AS text FROM messages WHERE conversation_id = ? ORDER BY id`,
+  addUserMessage: `INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)`,
+  touch: `UPDATE conversations SET updated_at = ? WHERE id = ?`,
+};
+
 export class ConversationStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    // Prepared when the library opens rather than on the way to a first answer's first token.
+    for (const sql of Object.values(ASK_SQL)) prepared(db, sql);
+  }
+
+  /** Runs `work` in one transaction (nested calls join the outer one). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
 
   create(title: string): number {
     const now = new Date().toISOString();
-    return Number(this.db.prepare(`INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)`).run(title, now, now).lastInsertRowid);
+    return Number(prepared(this.db, ASK_SQL.create).run(title, now, now).lastInsertRowid);
   }
 
   get(id: number): ConversationSummary | null {
-    const row = this.db
-      .prepare(
+    const row = prepared(this.db,
         `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
          (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
          FROM conversations c WHERE c.id = ?`,
@@ -60,8 +75,7 @@ export class ConversationStore {
   }
 
   list(): ConversationSummary[] {
-    return this.db
-      .prepare(
+    return prepared(this.db,
         `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
          (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
          FROM conversations c ORDER BY c.updated_at DESC, c.id DESC`,
@@ -70,19 +84,17 @@ export class ConversationStore {
   }
 
   rename(id: number, title: string): boolean {
-    return this.db.prepare(`UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?`).run(title, new Date().toISOString(), id).changes > 0;
+    return prepared(this.db, `UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?`).run(title, new Date().toISOString(), id).changes > 0;
   }
 
   delete(id: number): boolean {
-    return this.db.prepare(`DELETE FROM conversations WHERE id = ?`).run(id).changes > 0;
+    return prepared(this.db, `DELETE FROM conversations WHERE id = ?`).run(id).changes > 0;
   }
 
   addUserMessage(conversationId: number, content: string): number {
     const now = new Date().toISOString();
-    const id = this.db
-      .prepare(`INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)`)
-      .run(conversationId, content, now).lastInsertRowid;
-    this.db.prepare(`UPDATE conversations SET updated_at = ? WHERE id = ?`).run(now, conversationId);
+    const id = prepared(this.db, ASK_SQL.addUserMessage).run(conversationId, content, now).lastInsertRowid;
+    prepared(this.db, ASK_SQL.touch).run(now, conversationId);
     return Number(id);
   }
 
@@ -92,8 +104,7 @@ export class ConversationStore {
     let id = 0;
     this.db.transaction(() => {
       id = Number(
-        this.db
-          .prepare(
+        prepared(this.db,
             `INSERT INTO messages(conversation_id, role, content, search_query, sources, covered, grounded, stopped, timings, created_at)
              VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
@@ -109,29 +120,26 @@ export class ConversationStore {
             now,
           ).lastInsertRowid,
       );
-      const insert = this.db.prepare(
+      const insert = prepared(this.db,
         `INSERT INTO citations(message_id, n, chunk_id, document_id, title, page, char_start, char_end, text, verified)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const c of message.citations) {
         insert.run(id, c.n, c.chunkId, c.documentId, c.title, c.page, c.charStart, c.charEnd, c.text, c.verified ? 1 : 0);
       }
-      this.db.prepare(`UPDATE conversations SET updated_at = ? WHERE id = ?`).run(now, conversationId);
+      prepared(this.db, ASK_SQL.touch).run(now, conversationId);
     })();
     return id;
   }
 
   /** The conversation's turns, role and text only: what a follow-up question needs. */
   turns(conversationId: number): { role: Message['role']; text: string }[] {
-    return this.db
-      .prepare(`SELECT role, content AS text FROM messages WHERE conversation_id = ? ORDER BY id`)
-      .all(conversationId) as { role: Message['role']; text: string }[];
+    return prepared(this.db, ASK_SQL.turns).all(conversationId) as { role: Message['role']; text: string }[];
   }
 
   messages(conversationId: number): Message[] {
-    const rows = this.db.prepare(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY id`).all(conversationId) as MessageRow[];
-    const citations = this.db
-      .prepare(`SELECT c.* FROM citations c JOIN messages m ON m.id = c.message_id WHERE m.conversation_id = ? ORDER BY c.id`)
+    const rows = prepared(this.db, `SELECT * FROM messages WHERE conversation_id = ? ORDER BY id`).all(conversationId) as MessageRow[];
+    const citations = prepared(this.db, `SELECT c.* FROM citations c JOIN messages m ON m.id = c.message_id WHERE m.conversation_id = ? ORDER BY c.id`)
       .all(conversationId) as CitationRow[];
     return rows.map((row) => ({
       id: row.id,

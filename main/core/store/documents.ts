@@ -1,5 +1,5 @@
 import type { ApiError, DocumentInfo, DocumentStatus, TextBox } from '../../../preload/contract/index.js';
-import type { Db } from './database.js';
+import { prepared, type Db } from './database.js';
 import type { VectorStore } from './vectors.js';
 
 export type PageKind = 'text' | 'image-only' | 'empty';
@@ -94,16 +94,16 @@ export class DocumentStore {
   }
 
   get(id: number): DocumentInfo | null {
-    const row = this.db.prepare(`${SELECT_DOCUMENT} WHERE d.id = ?`).get(id) as DocumentRow | undefined;
+    const row = prepared(this.db, `${SELECT_DOCUMENT} WHERE d.id = ?`).get(id) as DocumentRow | undefined;
     return row ? toInfo(row) : null;
   }
 
   list(): DocumentInfo[] {
-    return (this.db.prepare(`${SELECT_DOCUMENT} ORDER BY d.id`).all() as DocumentRow[]).map(toInfo);
+    return (prepared(this.db, `${SELECT_DOCUMENT} ORDER BY d.id`).all() as DocumentRow[]).map(toInfo);
   }
 
   findByHash(contentHash: string): DocumentInfo | null {
-    const row = this.db.prepare(`${SELECT_DOCUMENT} WHERE d.content_hash = ?`).get(contentHash) as
+    const row = prepared(this.db, `${SELECT_DOCUMENT} WHERE d.content_hash = ?`).get(contentHash) as
       | DocumentRow
       | undefined;
     return row ? toInfo(row) : null;
@@ -111,14 +111,13 @@ export class DocumentStore {
 
   /** The document currently shown for a path (the newest ready one), if any. */
   findReadyByPath(path: string): DocumentInfo | null {
-    const row = this.db
-      .prepare(`${SELECT_DOCUMENT} WHERE d.path = ? AND d.status = 'ready' ORDER BY d.id DESC LIMIT 1`)
+    const row = prepared(this.db, `${SELECT_DOCUMENT} WHERE d.path = ? AND d.status = 'ready' ORDER BY d.id DESC LIMIT 1`)
       .get(path) as DocumentRow | undefined;
     return row ? toInfo(row) : null;
   }
 
   replacesId(id: number): number | null {
-    const row = this.db.prepare(`SELECT replaces_id FROM documents WHERE id = ?`).get(id) as
+    const row = prepared(this.db, `SELECT replaces_id FROM documents WHERE id = ?`).get(id) as
       | { replaces_id: number | null }
       | undefined;
     return row?.replaces_id ?? null;
@@ -126,8 +125,7 @@ export class DocumentStore {
 
   create(doc: NewDocument): number {
     const now = new Date().toISOString();
-    const result = this.db
-      .prepare(
+    const result = prepared(this.db,
         `INSERT INTO documents(content_hash, path, title, page_count, status, file_size, file_mtime_ms, replaces_id, added_at, updated_at)
          VALUES (?, ?, ?, NULL, 'pending', ?, ?, ?, ?, ?)`,
       )
@@ -137,12 +135,11 @@ export class DocumentStore {
 
   /** Same bytes seen at another path: remember where the file is now. */
   updatePath(id: number, path: string): void {
-    this.db.prepare(`UPDATE documents SET path = ?, updated_at = ? WHERE id = ?`).run(path, new Date().toISOString(), id);
+    prepared(this.db, `UPDATE documents SET path = ?, updated_at = ? WHERE id = ?`).run(path, new Date().toISOString(), id);
   }
 
   startIndexing(id: number, pageCount: number, title: string): void {
-    this.db
-      .prepare(
+    prepared(this.db,
         `UPDATE documents SET status = 'indexing', page_count = ?, title = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`,
       )
       .run(pageCount, title, new Date().toISOString(), id);
@@ -150,7 +147,7 @@ export class DocumentStore {
 
   /** Number of pages committed so far; pages are committed in order, so this is where to resume. */
   pagesIndexed(id: number): number {
-    const row = this.db.prepare(`SELECT count(*) AS n FROM pages WHERE document_id = ?`).get(id) as { n: number };
+    const row = prepared(this.db, `SELECT count(*) AS n FROM pages WHERE document_id = ?`).get(id) as { n: number };
     return row.n;
   }
 
@@ -183,8 +180,7 @@ export class DocumentStore {
     this.db.transaction(() => {
       const replaces = this.replacesId(id);
       if (replaces !== null) this.deleteRows(replaces, true);
-      this.db
-        .prepare(`UPDATE documents SET status = 'ready', replaces_id = NULL, updated_at = ? WHERE id = ?`)
+      prepared(this.db, `UPDATE documents SET status = 'ready', replaces_id = NULL, updated_at = ? WHERE id = ?`)
         .run(new Date().toISOString(), id);
     })();
   }
@@ -193,8 +189,7 @@ export class DocumentStore {
   markFailed(id: number, error: ApiError): void {
     this.db.transaction(() => {
       this.deleteRows(id, false);
-      this.db
-        .prepare(
+      prepared(this.db,
           `UPDATE documents SET status = 'failed', error_code = ?, error_message = ?, replaces_id = NULL, updated_at = ? WHERE id = ?`,
         )
         .run(error.code, error.message, new Date().toISOString(), id);
@@ -204,7 +199,7 @@ export class DocumentStore {
   remove(id: number): boolean {
     let found = false;
     this.db.transaction(() => {
-      found = this.db.prepare(`SELECT 1 FROM documents WHERE id = ?`).get(id) !== undefined;
+      found = prepared(this.db, `SELECT 1 FROM documents WHERE id = ?`).get(id) !== undefined;
       if (found) this.deleteRows(id, true);
     })();
     return found;
@@ -213,18 +208,18 @@ export class DocumentStore {
   private deleteRows(id: number, includingDocument: boolean): void {
     // Chunk deletes fire the triggers that remove FTS rows and vectors.
     this.vectors()?.invalidate();
-    this.db.prepare(`DELETE FROM chunks WHERE document_id = ?`).run(id);
-    this.db.prepare(`DELETE FROM pages WHERE document_id = ?`).run(id);
-    if (includingDocument) this.db.prepare(`DELETE FROM documents WHERE id = ?`).run(id);
+    prepared(this.db, `DELETE FROM chunks WHERE document_id = ?`).run(id);
+    prepared(this.db, `DELETE FROM pages WHERE document_id = ?`).run(id);
+    if (includingDocument) prepared(this.db, `DELETE FROM documents WHERE id = ?`).run(id);
   }
 
   /** Whether anything is searchable yet (cheap: no per-document counts). */
   hasReady(): boolean {
-    return this.db.prepare(`SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`).get() !== undefined;
+    return prepared(this.db, `SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`).get() !== undefined;
   }
 
   counts(): { documents: number; chunks: number } {
-    return this.db.prepare(`SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks`).get() as {
+    return prepared(this.db, `SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks`).get() as {
       documents: number;
       chunks: number;
     };
@@ -232,7 +227,7 @@ export class DocumentStore {
 
   /** Documents interrupted mid-ingestion (the process died): candidates for resuming. */
   interrupted(): DocumentInfo[] {
-    return (this.db.prepare(`${SELECT_DOCUMENT} WHERE d.status IN ('pending', 'indexing') ORDER BY d.id`).all() as DocumentRow[]).map(
+    return (prepared(this.db, `${SELECT_DOCUMENT} WHERE d.status IN ('pending', 'indexing') ORDER BY d.id`).all() as DocumentRow[]).map(
       toInfo,
     );
   }
