@@ -49,24 +49,33 @@ export class Answerer {
   /** Creates the conversation if needed and records the question; the answer follows in `answer`. */
   start(request: ParsedAsk): { conversationId: number; history: Turn[] } {
     const { conversations } = this.deps;
-    let conversationId = request.conversationId;
-    if (conversationId === undefined) {
-      conversationId = conversations.create(request.question.length > 80 ? `${request.question.slice(0, 79)}…` : request.question);
-    } else if (!conversations.get(conversationId)) {
-      throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
-    }
-    const history = conversations.turns(conversationId);
-    conversations.addUserMessage(conversationId, request.question);
-    return { conversationId, history };
+    // One commit, not three: it is on the way to the first token.
+    return conversations.transaction(() => {
+      let conversationId = request.conversationId;
+      if (conversationId === undefined) {
+        conversationId = conversations.create(request.question.length > 80 ? `${request.question.slice(0, 79)}…` : request.question);
+      } else if (!conversations.get(conversationId)) {
+        throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
+      }
+      const history = conversations.turns(conversationId);
+      conversations.addUserMessage(conversationId, request.question);
+      return { conversationId, history };
+    });
   }
 
   async answer(answerId: string, request: ParsedAsk, conversationId: number, history: Turn[], callbacks: AnswerCallbacks): Promise<Answer> {
     const started = performance.now();
     const loaded = await this.model();
     const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper) : request.question;
-    const found = await this.retrieve(request, searchQuery, started);
+    const retrieving = this.retrieve(request, searchQuery, started);
+    // While the question is embedded: the context, and the grammar for as many sources as asked for
+    // (what the prompt holds unless the context is too small for all of them).
+    const contextReady = this.deps.chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
+    contextReady.catch(() => undefined);
+    this.grammar(request.sources).catch(() => undefined);
+    const found = await retrieving;
     if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
-    const context = await this.deps.chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
+    const context = await contextReady;
     // One generation at a time per context: it has one sequence.
     return withLock([context, 'generate'], async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
