@@ -4,8 +4,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core/index.js';
-import { startServer, uploadName, type RunningServer } from '../../main/server/http-door.js';
+import { RENDERER_DIR, startServer, uploadName, type RunningServer } from '../../main/server/http-door.js';
 import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
+import { ensureRendererBuilt } from '../e2e/helpers.js';
 import { models, openCore, tempDir } from './helpers.js';
 
 describe('the HTTP door', () => {
@@ -101,7 +102,9 @@ describe('the HTTP door', () => {
 });
 
 describe('docent serve', () => {
-  it('prints the URL with its token on its first line and serves the API there', async () => {
+  it('prints the URL with its token on its first line and serves the API and the built UI there', async () => {
+    ensureRendererBuilt();
+    const index = path.join(RENDERER_DIR, 'index.html');
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), 'serve', '--db', path.join(tempDir(), 'l.sqlite'), '--embedding-model', models.embeddingModel], { cwd: REPO_ROOT });
     try {
       const firstLine = await new Promise<string>((resolve, reject) => {
@@ -117,6 +120,9 @@ describe('docent serve', () => {
       const token = url.searchParams.get('token')!;
       const response = await fetch(new URL('/api/libraryInfo', url), { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: '{}' });
       expect(await response.json()).toMatchObject({ ok: true, value: { documents: 0 } });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe(fs.readFileSync(index, 'utf8'));
     } finally {
       child.kill('SIGINT');
     }
