@@ -68,11 +68,12 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
     return n;
   };
   const all = ranked.map((candidate, i) => ({ ...candidate, n: i + 1 }));
+  const rendered = new Map(all.map((source) => [source, renderSource(source)]));
   // Every piece of the prompt with the tokens the template adds around it.
   const pieces = [
     { text: INSTRUCTIONS, extra: PER_MESSAGE_OVERHEAD },
     { text: question, extra: 2 * PER_MESSAGE_OVERHEAD },
-    ...all.map((source) => ({ text: renderSource(source), extra: 2 })),
+    ...all.map((source) => ({ text: rendered.get(source)!, extra: 2 })),
     ...history.map((turn) => ({ text: turn.text, extra: PER_MESSAGE_OVERHEAD })),
   ].map((piece) => ({ ...piece, cost: tokenBound(piece.text) + piece.extra, counted: false }));
   let total = pieces.reduce((sum, p) => sum + p.cost, 0);
@@ -85,7 +86,7 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
   if (total <= available) {
     let counted: number | undefined;
     return {
-      system: systemText(all),
+      system: systemText(all, rendered),
       history: [...history],
       sources: all,
       get promptTokens() {
@@ -114,6 +115,6 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
   return { system: systemText(chosen), history: kept, sources: chosen, promptTokens: used };
 }
 
-function systemText(sources: readonly Source[]): string {
-  return `${INSTRUCTIONS}\n\nSources:\n\n${edgesFirst(sources).map(renderSource).join('\n\n')}`;
+function systemText(sources: readonly Source[], rendered?: ReadonlyMap<Source, string>): string {
+  return `${INSTRUCTIONS}\n\nSources:\n\n${edgesFirst(sources).map((s) => rendered?.get(s) ?? renderSource(s)).join('\n\n')}`;
 }

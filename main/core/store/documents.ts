@@ -80,6 +80,7 @@ export class DocumentStore {
   private readonly insertPage;
   private readonly insertChunk;
   private readonly touch;
+  private readonly anyReady;
 
   constructor(
     private readonly db: Db,
@@ -91,6 +92,8 @@ export class DocumentStore {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.touch = db.prepare(`UPDATE documents SET updated_at = ? WHERE id = ?`);
+    // Asked twice on the way to every answer's first token.
+    this.anyReady = db.prepare(`SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`);
   }
 
   get(id: number): DocumentInfo | null {
@@ -215,7 +218,7 @@ export class DocumentStore {
 
   /** Whether anything is searchable yet (cheap: no per-document counts). */
   hasReady(): boolean {
-    return prepared(this.db, `SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`).get() !== undefined;
+    return this.anyReady.get() !== undefined;
   }
 
   counts(): { documents: number; chunks: number } {
