@@ -19,6 +19,29 @@ function addDocument(store: DocumentStore, name: string, texts: readonly string[
 }
 
 describe('the keyword leg', () => {
+  it("ranks and scores exactly as FTS5's rank column (BM25), with or without a document filter", () => {
+    const db = openDatabase(':memory:');
+    createVectorTable(db, DIMS);
+    const vectors = new VectorStore(db, DIMS);
+    const store = new DocumentStore(db, () => vectors);
+    const retriever = new Retriever(db);
+    const words = ['river', 'stone', 'lantern', 'harbor', 'meadow', 'copper'];
+    const text = (i: number) => Array.from({ length: 3 + (i % 7) }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' ');
+    const first = addDocument(store, 'a', Array.from({ length: 40 }, (_, i) => text(i)));
+    addDocument(store, 'b', Array.from({ length: 40 }, (_, i) => text(i + 40)));
+    const fts = `"river" OR "lantern" OR "copper"`;
+    const byRank = db.prepare(`SELECT rowid AS chunkId, -rank AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT 30`).all(fts) as { chunkId: number; score: number }[];
+    const ours = retriever.keywordHits({ query: 'river lantern copper', k: 10, mode: 'keyword' });
+    expect(ours.length).toBe(byRank.length);
+    ours.forEach((hit, i) => expect(hit.score).toBeCloseTo(byRank[i]!.score, 12));
+    const filteredByRank = db
+      .prepare(`SELECT f.rowid AS chunkId, -f.rank AS score FROM chunks_fts f JOIN chunks c ON c.id = f.rowid WHERE chunks_fts MATCH ? AND c.document_id = ? ORDER BY f.rank LIMIT 30`)
+      .all(fts, first) as { chunkId: number; score: number }[];
+    const filtered = retriever.keywordHits({ query: 'river lantern copper', k: 10, mode: 'keyword', documentIds: [first] });
+    expect(filtered.map((h) => h.score)).toEqual(filteredByRank.map((h) => h.score));
+    expect(new Set(filtered.map((h) => h.chunkId))).toEqual(new Set(filteredByRank.map((h) => h.chunkId)));
+  });
+
   it('sees a term become common as soon as the library changes', () => {
     const db = openDatabase(':memory:');
     createVectorTable(db, DIMS);
