@@ -54,7 +54,7 @@ async function ask(core: Core, question: string, options: { temperature: number;
   return core.waitForAnswer(started.value.answerId);
 }
 
-export async function runChatBench(samples = 30, answers = 200): Promise<ChatBenchResult> {
+export async function runChatBench(samples = 60, answers = 200): Promise<ChatBenchResult> {
   const models = ensureFixtureModels();
   const dir = tempDir('docent-bench-chat');
   const threads = 1; // the fixture model is tiny: more threads only contend (see README)
@@ -177,5 +177,5 @@ export function printChatBench(r: ChatBenchResult): void {
 }
 
 if (isMain(import.meta.url)) {
-  printChatBench(await runChatBench(Number(option('samples', 'BENCH_CHAT_SAMPLES', '30')), Number(option('answers', 'BENCH_CHAT_ANSWERS', '200'))));
+  printChatBench(await runChatBench(Number(option('samples', 'BENCH_CHAT_SAMPLES', '60')), Number(option('answers', 'BENCH_CHAT_ANSWERS', '200'))));
 }
