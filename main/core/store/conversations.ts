@@ -39,7 +39,6 @@ export interface AssistantMessage {
 
 const bool = (v: number | null) => (v === null ? null : v === 1);
 
-/** Conversations, their messages and the citations of each answer, in the library file. */
 /** What asking a question writes and reads before the model starts on the prompt. */
 const ASK_SQL = {
   create: `INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)`,
@@ -48,6 +47,7 @@ const ASK_SQL = {
   touch: `UPDATE conversations SET updated_at = ? WHERE id = ?`,
 };
 
+/** Conversations, their messages and the citations of each answer, in the library file. */
 export class ConversationStore {
   constructor(private readonly db: Db) {
     // Prepared when the library opens rather than on the way to a first answer's first token.
@@ -65,21 +65,23 @@ export class ConversationStore {
   }
 
   get(id: number): ConversationSummary | null {
-    const row = prepared(this.db,
-        `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
-         (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
-         FROM conversations c WHERE c.id = ?`,
-      )
+    const row = prepared(
+      this.db,
+      `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
+       (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
+       FROM conversations c WHERE c.id = ?`,
+    )
       .get(id) as ConversationSummary | undefined;
     return row ?? null;
   }
 
   list(): ConversationSummary[] {
-    return prepared(this.db,
-        `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
-         (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
-         FROM conversations c ORDER BY c.updated_at DESC, c.id DESC`,
-      )
+    return prepared(
+      this.db,
+      `SELECT c.id, c.title, c.created_at AS createdAt, c.updated_at AS updatedAt,
+       (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS messages
+       FROM conversations c ORDER BY c.updated_at DESC, c.id DESC`,
+    )
       .all() as ConversationSummary[];
   }
 
@@ -104,10 +106,11 @@ export class ConversationStore {
     let id = 0;
     this.db.transaction(() => {
       id = Number(
-        prepared(this.db,
-            `INSERT INTO messages(conversation_id, role, content, search_query, sources, covered, grounded, stopped, timings, created_at)
-             VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
+        prepared(
+          this.db,
+          `INSERT INTO messages(conversation_id, role, content, search_query, sources, covered, grounded, stopped, timings, created_at)
+           VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
           .run(
             conversationId,
             message.content,
@@ -120,7 +123,8 @@ export class ConversationStore {
             now,
           ).lastInsertRowid,
       );
-      const insert = prepared(this.db,
+      const insert = prepared(
+        this.db,
         `INSERT INTO citations(message_id, n, chunk_id, document_id, title, page, char_start, char_end, text, verified)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );

@@ -71,29 +71,19 @@ export interface NewDocument {
   replacesId: number | null;
 }
 
+const ANY_READY = `SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`;
+
 /**
  * Documents, their pages and chunks. Every write that touches chunks goes through one
  * transaction together with the chunks' FTS rows (by trigger) and vectors.
  */
 export class DocumentStore {
-  // Prepared once: every page batch runs these.
-  private readonly insertPage;
-  private readonly insertChunk;
-  private readonly touch;
-  private readonly anyReady;
-
   constructor(
     private readonly db: Db,
     private readonly vectors: () => VectorStore | null,
   ) {
-    this.insertPage = db.prepare(`INSERT INTO pages(document_id, page_number, kind, text, view, rotation) VALUES (?, ?, ?, ?, ?, ?)`);
-    this.insertChunk = db.prepare(
-      `INSERT INTO chunks(document_id, page_number, char_start, char_end, token_count, text, boxes)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.touch = db.prepare(`UPDATE documents SET updated_at = ? WHERE id = ?`);
-    // Asked twice on the way to every answer's first token.
-    this.anyReady = db.prepare(`SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`);
+    // Asked twice on the way to every answer's first token: prepared when the library opens.
+    prepared(db, ANY_READY);
   }
 
   get(id: number): DocumentInfo | null {
@@ -128,10 +118,11 @@ export class DocumentStore {
 
   create(doc: NewDocument): number {
     const now = new Date().toISOString();
-    const result = prepared(this.db,
-        `INSERT INTO documents(content_hash, path, title, page_count, status, file_size, file_mtime_ms, replaces_id, added_at, updated_at)
-         VALUES (?, ?, ?, NULL, 'pending', ?, ?, ?, ?, ?)`,
-      )
+    const result = prepared(
+      this.db,
+      `INSERT INTO documents(content_hash, path, title, page_count, status, file_size, file_mtime_ms, replaces_id, added_at, updated_at)
+       VALUES (?, ?, ?, NULL, 'pending', ?, ?, ?, ?, ?)`,
+    )
       .run(doc.contentHash, doc.path, doc.title, doc.fileSize, Math.trunc(doc.fileMtimeMs), doc.replacesId, now, now);
     return Number(result.lastInsertRowid);
   }
@@ -142,9 +133,10 @@ export class DocumentStore {
   }
 
   startIndexing(id: number, pageCount: number, title: string): void {
-    prepared(this.db,
-        `UPDATE documents SET status = 'indexing', page_count = ?, title = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`,
-      )
+    prepared(
+      this.db,
+      `UPDATE documents SET status = 'indexing', page_count = ?, title = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`,
+    )
       .run(pageCount, title, new Date().toISOString(), id);
   }
 
@@ -158,12 +150,18 @@ export class DocumentStore {
   commitPages(documentId: number, pages: readonly PageRecord[], chunks: readonly ChunkRecord[]): void {
     const vectors = this.vectors();
     if (!vectors && chunks.length > 0) throw new Error('The library has no vector table yet.');
+    const insertPage = prepared(this.db, `INSERT INTO pages(document_id, page_number, kind, text, view, rotation) VALUES (?, ?, ?, ?, ?, ?)`);
+    const insertChunk = prepared(
+      this.db,
+      `INSERT INTO chunks(document_id, page_number, char_start, char_end, token_count, text, boxes)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.db.transaction(() => {
       for (const page of pages) {
-        this.insertPage.run(documentId, page.pageNumber, page.kind, page.text, JSON.stringify(page.view), page.rotation);
+        insertPage.run(documentId, page.pageNumber, page.kind, page.text, JSON.stringify(page.view), page.rotation);
       }
       for (const chunk of chunks) {
-        const { lastInsertRowid } = this.insertChunk.run(
+        const { lastInsertRowid } = insertChunk.run(
           documentId,
           chunk.pageNumber,
           chunk.charStart,
@@ -174,7 +172,7 @@ export class DocumentStore {
         );
         vectors!.insert(Number(lastInsertRowid), documentId, chunk.vector);
       }
-      this.touch.run(new Date().toISOString(), documentId);
+      prepared(this.db, `UPDATE documents SET updated_at = ? WHERE id = ?`).run(new Date().toISOString(), documentId);
     })();
   }
 
@@ -192,9 +190,10 @@ export class DocumentStore {
   markFailed(id: number, error: ApiError): void {
     this.db.transaction(() => {
       this.deleteRows(id, false);
-      prepared(this.db,
-          `UPDATE documents SET status = 'failed', error_code = ?, error_message = ?, replaces_id = NULL, updated_at = ? WHERE id = ?`,
-        )
+      prepared(
+        this.db,
+        `UPDATE documents SET status = 'failed', error_code = ?, error_message = ?, replaces_id = NULL, updated_at = ? WHERE id = ?`,
+      )
         .run(error.code, error.message, new Date().toISOString(), id);
     })();
   }
@@ -218,7 +217,7 @@ export class DocumentStore {
 
   /** Whether anything is searchable yet (cheap: no per-document counts). */
   hasReady(): boolean {
-    return this.anyReady.get() !== undefined;
+    return prepared(this.db, ANY_READY).get() !== undefined;
   }
 
   counts(): { documents: number; chunks: number } {
