@@ -18,13 +18,16 @@ function addDocument(store: DocumentStore, name: string, texts: readonly string[
   return id;
 }
 
+function emptyLibrary() {
+  const db = openDatabase(':memory:');
+  createVectorTable(db, DIMS);
+  const vectors = new VectorStore(db, DIMS);
+  return { db, store: new DocumentStore(db, () => vectors), retriever: new Retriever(db) };
+}
+
 describe('the keyword leg', () => {
   it("ranks and scores exactly as FTS5's rank column (BM25), with or without a document filter", () => {
-    const db = openDatabase(':memory:');
-    createVectorTable(db, DIMS);
-    const vectors = new VectorStore(db, DIMS);
-    const store = new DocumentStore(db, () => vectors);
-    const retriever = new Retriever(db);
+    const { db, store, retriever } = emptyLibrary();
     const words = ['river', 'stone', 'lantern', 'harbor', 'meadow', 'copper'];
     const text = (i: number) => Array.from({ length: 3 + (i % 7) }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' ');
     const first = addDocument(store, 'a', Array.from({ length: 40 }, (_, i) => text(i)));
@@ -43,11 +46,7 @@ describe('the keyword leg', () => {
   });
 
   it('sees a term become common as soon as the library changes', () => {
-    const db = openDatabase(':memory:');
-    createVectorTable(db, DIMS);
-    const vectors = new VectorStore(db, DIMS);
-    const store = new DocumentStore(db, () => vectors);
-    const retriever = new Retriever(db);
+    const { store, retriever } = emptyLibrary();
     // 1000 chunks: "alpha" in one, "beta" in one other.
     addDocument(store, 'base', Array.from({ length: 1000 }, (_, i) => (i === 1 ? 'alpha here' : i === 2 ? 'beta here' : `filler ${i}`)));
     const search = () => retriever.search({ query: 'alpha beta', k: 5, mode: 'keyword' }, null, null).map((h) => h.text);
