@@ -208,8 +208,9 @@ export function createCore(options: CoreOptions): Core {
         // A new conversation searches for the question itself: embed it while the question is
         // stored and the keyword leg runs.
         if (request.conversationId === undefined) {
-          queryVector(request.question).vector.catch(() => undefined);
-          await afterDispatch();
+          const query = queryVector(request.question);
+          query.vector.catch(() => undefined);
+          if (query.started) await afterDispatch();
         }
       }
       const { conversationId, history } = answerer.start(request);
