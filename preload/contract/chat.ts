@@ -10,6 +10,9 @@ export const AdapterRef = z.object({
 });
 export type AdapterRef = z.input<typeof AdapterRef>;
 
+/** Passages an answer's prompt holds unless the request asks for another number. */
+export const DEFAULT_ASK_SOURCES = 6;
+
 export const AskRequest = z.object({
   question: z.string().trim().min(1, 'The question is empty.').max(4000),
   conversationId: ConversationId.optional(),
@@ -18,7 +21,7 @@ export const AskRequest = z.object({
   temperature: z.number().min(0).max(2).default(0),
   maxTokens: z.number().int().min(1).max(4096).default(512),
   /** Passages retrieved for the prompt (fewer if the token budget is short). */
-  sources: z.number().int().min(1).max(20).default(6),
+  sources: z.number().int().min(1).max(20).default(DEFAULT_ASK_SOURCES),
   seed: z.number().int().nonnegative().optional(),
 });
 export type AskRequest = z.input<typeof AskRequest>;

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlamaChatSession, TokenBias } from 'node-llama-cpp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Answer } from '../../preload/contract/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_ASK_SOURCES, type Answer } from '../../preload/contract/index.js';
 import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
 import type { Core } from '../../main/core/index.js';
+import { ChatModels } from '../../main/core/llm/chat-model.js';
 import { getRuntime } from '../../main/core/llm/runtime.js';
 import { KNOWN_FACTS_PDF } from '../fixtures/paths.js';
 import { ingest, models, openCore, tempDir, value } from './helpers.js';
@@ -143,6 +144,26 @@ describe('grounded answers with the fixture chat model', () => {
     expect(status.chatModel?.path).toBe(models.chatModel);
     expect(status.backend).toBe('cpu');
     expect(status.ram.total).toBeGreaterThan(0);
+  });
+});
+
+describe('a loaded chat model', () => {
+  it('comes with the grammar for the usual number of sources, so the first answer does not build it', async () => {
+    const llama = await getRuntime();
+    const createGrammar = vi.spyOn(llama, 'createGrammar');
+    const chatModels = new ChatModels(() => undefined, 1);
+    try {
+      await chatModels.load(models.chatModel);
+      expect(createGrammar).toHaveBeenCalledTimes(1);
+      expect(createGrammar).toHaveBeenCalledWith({ grammar: citationGrammar(DEFAULT_ASK_SOURCES) });
+      await chatModels.grammar(DEFAULT_ASK_SOURCES);
+      expect(createGrammar).toHaveBeenCalledTimes(1);
+      await chatModels.grammar(3);
+      expect(createGrammar).toHaveBeenCalledTimes(2);
+    } finally {
+      createGrammar.mockRestore();
+      await chatModels.dispose();
+    }
   });
 });
 

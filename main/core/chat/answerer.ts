@@ -1,14 +1,13 @@
 import { withLock } from 'lifecycle-utils';
-import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaGrammar } from 'node-llama-cpp';
+import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper } from 'node-llama-cpp';
 import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
 import type { ChatModels } from '../llm/chat-model.js';
-import { getRuntime } from '../llm/runtime.js';
 import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
-import { citationGrammar, findMarkers } from './grammar.js';
+import { findMarkers } from './grammar.js';
 import { buildPrompt, type Turn } from './prompt.js';
 import { bestSupportingSpan, sentenceAt, SUPPORT_THRESHOLD } from './verify.js';
 
@@ -42,8 +41,6 @@ export const NO_CHAT_MODEL =
  * citations of the sources in the prompt, then resolve and verify every citation.
  */
 export class Answerer {
-  private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
-
   constructor(private readonly deps: AnswerDeps) {}
 
   /** Creates the conversation if needed and records the question; the answer follows in `answer`. */
@@ -70,9 +67,10 @@ export class Answerer {
     const retrieving = this.retrieve(request, searchQuery, started);
     // While the question is embedded: the context, and the grammar for as many sources as asked for
     // (what the prompt holds unless the context is too small for all of them).
-    const contextReady = this.deps.chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
+    const { chatModels } = this.deps;
+    const contextReady = chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
     contextReady.catch(() => undefined);
-    this.grammar(request.sources).catch(() => undefined);
+    chatModels.grammar(request.sources).catch(() => undefined);
     const found = await retrieving;
     if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
     const context = await contextReady;
@@ -86,7 +84,7 @@ export class Answerer {
           countTokens: (text) => loaded.model.tokenize(text).length,
         });
         if (prompt.sources.length === 0) throw new DocentError('INTERNAL', 'The context is too small to hold even one source.');
-        const grammar = await this.grammar(prompt.sources.length);
+        const grammar = await chatModels.grammar(prompt.sources.length);
         let firstToken: number | null = null;
         let generatedTokens = 0;
         session.setChatHistory(chatHistory(prompt.system, prompt.history));
@@ -198,15 +196,6 @@ export class Answerer {
     });
     const query = rewritten.replace(/\s+/g, ' ').trim().slice(0, 300);
     return query && query.toLowerCase() !== question.toLowerCase() ? `${query} ${question}` : question;
-  }
-
-  private grammar(sourceCount: number): Promise<LlamaGrammar> {
-    let grammar = this.grammars.get(sourceCount);
-    if (!grammar) {
-      grammar = getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) }));
-      this.grammars.set(sourceCount, grammar);
-    }
-    return grammar;
   }
 }
 

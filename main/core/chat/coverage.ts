@@ -1,5 +1,5 @@
 import type { SearchHit } from '../../../preload/contract/index.js';
-import { support } from './verify.js';
+import { contentWords, shareFound } from './verify.js';
 
 /**
  * Whether the library covers a question, decided before anything is generated.
@@ -18,9 +18,8 @@ export interface CoverageSettings {
 export const DEFAULT_COVERAGE: CoverageSettings = { minKeywordCoverage: 0.5, minVectorSimilarity: 0.8 };
 
 export function isCovered(question: string, hits: readonly SearchHit[], settings: CoverageSettings): boolean {
-  return hits.some(
-    (hit) =>
-      support(question, hit.text) >= settings.minKeywordCoverage ||
-      (hit.vectorScore ?? -1) >= settings.minVectorSimilarity,
-  );
+  // The similarity is already known; reading the passages' words is not, so it comes second.
+  if (hits.some((hit) => (hit.vectorScore ?? -1) >= settings.minVectorSimilarity)) return true;
+  const words = contentWords(question);
+  return hits.some((hit) => shareFound(words, hit.text) >= settings.minKeywordCoverage);
 }

@@ -21,7 +21,8 @@ export function support(claim: string, passage: string): number {
   return shareFound(contentWords(claim), passage);
 }
 
-function shareFound(claimWords: ReadonlySet<string>, passage: string): number {
+/** `support` for a claim whose content words are already known. */
+export function shareFound(claimWords: ReadonlySet<string>, passage: string): number {
   if (claimWords.size === 0) return 0;
   const passageWords = contentWords(passage);
   let shared = 0;

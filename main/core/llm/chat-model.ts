@@ -1,6 +1,7 @@
 import { withLock } from 'lifecycle-utils';
-import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
-import type { ModelStatus } from '../../../preload/contract/index.js';
+import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
+import { DEFAULT_ASK_SOURCES, type ModelStatus } from '../../../preload/contract/index.js';
+import { citationGrammar } from '../chat/grammar.js';
 import { DocentError, errorMessage } from '../errors.js';
 import { inspectModelFile, type ModelFileInfo } from './model-file.js';
 import { backendStatus, generationThreads, getRuntime, takeLlamaErrors } from './runtime.js';
@@ -30,10 +31,13 @@ function checkChatModel(info: ModelFileInfo): void {
 }
 
 /**
- * The chat model: one loaded at a time, behind a lock, with a context per set of LoRA adapters.
+ * The chat model: one loaded at a time, behind a lock, with a context per set of LoRA adapters,
+ * and the citation grammars answers are generated under.
  */
 export class ChatModels {
   private loaded: Loaded | null = null;
+  /** By number of sources; a grammar does not depend on the model. */
+  private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
 
   constructor(
     private readonly onProgress: (path: string, progress: number) => void,
@@ -61,9 +65,11 @@ export class ChatModels {
       } catch (error) {
         throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${errorMessage(error)}`);
       }
-      // The context without adapters is part of a loaded model, so the first answer does not wait for it.
+      // The context without adapters, and the grammar for the usual number of sources, are part of
+      // a loaded model, so the first answer does not wait for them.
       try {
         await this.context([]);
+        await this.grammar(DEFAULT_ASK_SOURCES);
       } catch (error) {
         await this.unloadNow();
         throw error;
@@ -85,6 +91,17 @@ export class ChatModels {
       context.catch(() => loaded.contexts.delete(key));
     }
     return context;
+  }
+
+  /** The grammar that admits citation markers [1] .. [sourceCount] and no others. */
+  grammar(sourceCount: number): Promise<LlamaGrammar> {
+    let grammar = this.grammars.get(sourceCount);
+    if (!grammar) {
+      grammar = getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) }));
+      this.grammars.set(sourceCount, grammar);
+      grammar.catch(() => this.grammars.delete(sourceCount));
+    }
+    return grammar;
   }
 
   private async createContext(loaded: Loaded, adapters: ResolvedAdapter[]): Promise<LlamaContext> {
