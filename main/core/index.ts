@@ -106,18 +106,20 @@ export function createCore(options: CoreOptions): Core {
     return { vector, started };
   }
 
+  /**
+   * The query's embedding, once llama.cpp has it (a cached one at once), so that what the caller
+   * does next runs beside it. A failed one needs no handler here: queryVector's is attached.
+   */
+  async function dispatchedQueryVector(text: string): Promise<{ vector: Promise<Float32Array> }> {
+    const query = queryVector(text);
+    if (query.started) await afterDispatch();
+    return { vector: query.vector };
+  }
+
   /** One search, embedding the query unless only the keyword leg runs; that leg runs while the model embeds. */
   async function runSearch(request: SearchOptions) {
-    const query = request.mode === 'keyword' ? null : queryVector(request.query);
-    const embedding = query?.vector ?? null;
-    // The model embeds while the keyword leg runs here.
-    if (query?.started) await afterDispatch();
-    let keywordHits;
-    try {
-      keywordHits = retriever.keywordHits(request);
-    } finally {
-      embedding?.catch(() => undefined); // a keyword-leg error wins; the embedding's is then moot
-    }
+    const embedding = request.mode === 'keyword' ? null : (await dispatchedQueryVector(request.query)).vector;
+    const keywordHits = retriever.keywordHits(request);
     return retriever.search(request, library.vectors(), embedding ? await embedding : null, keywordHits);
   }
 
@@ -207,11 +209,7 @@ export function createCore(options: CoreOptions): Core {
         await library.getEmbedder();
         // A new conversation searches for the question itself: embed it while the question is
         // stored and the keyword leg runs.
-        if (request.conversationId === undefined) {
-          const query = queryVector(request.question);
-          query.vector.catch(() => undefined);
-          if (query.started) await afterDispatch();
-        }
+        if (request.conversationId === undefined) await dispatchedQueryVector(request.question);
       }
       const { conversationId, history } = answerer.start(request);
       const answerId = randomUUID();

@@ -68,14 +68,14 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
     return n;
   };
   const all = ranked.map((candidate, i) => ({ ...candidate, n: i + 1 }));
-  const rendered = new Map(all.map((source) => [source, renderSource(source)]));
+  const rendered = all.map(renderSource);
   // Every piece of the prompt with the tokens the template adds around it.
   const pieces = [
     { text: INSTRUCTIONS, extra: PER_MESSAGE_OVERHEAD },
     { text: question, extra: 2 * PER_MESSAGE_OVERHEAD },
-    ...all.map((source) => ({ text: rendered.get(source)!, extra: 2 })),
+    ...rendered.map((text) => ({ text, extra: 2 })),
     ...history.map((turn) => ({ text: turn.text, extra: PER_MESSAGE_OVERHEAD })),
-  ].map((piece) => ({ ...piece, cost: tokenBound(piece.text) + piece.extra, counted: false }));
+  ].map((piece) => ({ ...piece, cost: tokenBound(piece.text) + piece.extra }));
   let total = pieces.reduce((sum, p) => sum + p.cost, 0);
   for (const piece of [...pieces].sort((a, b) => b.cost - a.cost)) {
     if (total <= available) break;
@@ -86,7 +86,7 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
   if (total <= available) {
     let counted: number | undefined;
     return {
-      system: systemText(all, rendered),
+      system: systemText(rendered),
       history: [...history],
       sources: all,
       get promptTokens() {
@@ -97,11 +97,14 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
 
   let used = count(INSTRUCTIONS) + count(question) + 3 * PER_MESSAGE_OVERHEAD;
   const chosen: Source[] = [];
+  const chosenTexts: string[] = [];
   for (const candidate of ranked) {
     const source = { ...candidate, n: chosen.length + 1 };
-    const cost = count(renderSource(source)) + 2;
+    const text = renderSource(source);
+    const cost = count(text) + 2;
     if (used + cost > available) break;
     chosen.push(source);
+    chosenTexts.push(text);
     used += cost;
   }
   const kept: Turn[] = [];
@@ -112,9 +115,10 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
     kept.unshift(turn);
     used += cost;
   }
-  return { system: systemText(chosen), history: kept, sources: chosen, promptTokens: used };
+  return { system: systemText(chosenTexts), history: kept, sources: chosen, promptTokens: used };
 }
 
-function systemText(sources: readonly Source[], rendered?: ReadonlyMap<Source, string>): string {
-  return `${INSTRUCTIONS}\n\nSources:\n\n${edgesFirst(sources).map((s) => rendered?.get(s) ?? renderSource(s)).join('\n\n')}`;
+/** The instructions and the rendered sources (in rank order), placed edges first. */
+function systemText(rendered: readonly string[]): string {
+  return `${INSTRUCTIONS}\n\nSources:\n\n${edgesFirst(rendered).join('\n\n')}`;
 }
