@@ -98,7 +98,7 @@ describe('the library store', () => {
     // A vector of the wrong size fails the batch after its page and first chunk were written: all rolled back.
     expect(() => store.commitPages(id, [page(2)], [chunk(3), chunk(4, 16)])).toThrow(/dimensions/);
     expect([count(db, 'pages'), count(db, 'chunks'), count(db, 'chunks_fts_docsize'), count(db, 'chunk_bits'), count(db, 'chunk_embeddings')]).toEqual([1, 2, 2, 2, 2]);
-    expect(store.pagesIndexed(id)).toBe(1);
+    expect(store.get(id)!.pagesIndexed).toBe(1);
   });
 
   it('leaves a failed document with its error and no rows', () => {

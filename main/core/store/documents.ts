@@ -140,12 +140,6 @@ export class DocumentStore {
       .run(pageCount, title, new Date().toISOString(), id);
   }
 
-  /** Number of pages committed so far; pages are committed in order, so this is where to resume. */
-  pagesIndexed(id: number): number {
-    const row = prepared(this.db, `SELECT count(*) AS n FROM pages WHERE document_id = ?`).get(id) as { n: number };
-    return row.n;
-  }
-
   /** One page batch: pages, chunks, FTS rows and vectors commit together or not at all. */
   commitPages(documentId: number, pages: readonly PageRecord[], chunks: readonly ChunkRecord[]): void {
     const vectors = this.vectors();
