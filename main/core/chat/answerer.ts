@@ -49,12 +49,15 @@ export class Answerer {
     // One commit, not three: it is on the way to the first token.
     return conversations.transaction(() => {
       let conversationId = request.conversationId;
+      let history: Turn[] = [];
       if (conversationId === undefined) {
+        // A conversation created here has no turns yet: nothing to read.
         conversationId = conversations.create(request.question.length > 80 ? `${request.question.slice(0, 79)}…` : request.question);
       } else if (!conversations.get(conversationId)) {
         throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
+      } else {
+        history = conversations.turns(conversationId);
       }
-      const history = conversations.turns(conversationId);
       conversations.addUserMessage(conversationId, request.question);
       return { conversationId, history };
     });

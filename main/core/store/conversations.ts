@@ -103,9 +103,8 @@ export class ConversationStore {
   /** The answer, its sources and citations in one transaction. */
   addAssistantMessage(conversationId: number, message: AssistantMessage): number {
     const now = new Date().toISOString();
-    let id = 0;
-    this.db.transaction(() => {
-      id = Number(
+    return this.transaction(() => {
+      const id = Number(
         prepared(
           this.db,
           `INSERT INTO messages(conversation_id, role, content, search_query, sources, covered, grounded, stopped, timings, created_at)
@@ -132,8 +131,8 @@ export class ConversationStore {
         insert.run(id, c.n, c.chunkId, c.documentId, c.title, c.page, c.charStart, c.charEnd, c.text, c.verified ? 1 : 0);
       }
       prepared(this.db, ASK_SQL.touch).run(now, conversationId);
-    })();
-    return id;
+      return id;
+    });
   }
 
   /** The conversation's turns, role and text only: what a follow-up question needs. */
