@@ -162,7 +162,9 @@ export function registerChatCommands(program: Command): void {
     });
   });
 
-  withCommonOptions(program.command('conversations').description('list saved conversations')).action(async (options: CommonOptions) => {
+  const conversations = withCommonOptions(
+    program.command('conversations').description('list saved conversations; rename or delete one with its subcommands'),
+  ).action(async (options: CommonOptions) => {
     await withCore(options, async (core) => {
       const { conversations } = unwrap(await core.listConversations({}));
       const text = conversations.length
@@ -171,6 +173,34 @@ export function registerChatCommands(program: Command): void {
       print(options, { conversations }, text);
     });
   });
+
+  // The subcommands take the options of `conversations` (--db, --json, ...), before or after their arguments.
+  conversations
+    .command('rename')
+    .description('give a conversation a new title')
+    .argument('<conversation id>', 'conversation id', positiveInt)
+    .argument('<title>', 'the new title')
+    .configureHelp({ showGlobalOptions: true })
+    .action(async (id: number, title: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<CommonOptions>();
+      await withCore(options, async (core) => {
+        const conversation = unwrap(await core.renameConversation({ conversationId: id, title }));
+        print(options, { conversation }, `Conversation ${conversation.id} is now "${conversation.title}".`);
+      });
+    });
+
+  conversations
+    .command('rm')
+    .description('delete a conversation, its messages and their citations (the documents stay)')
+    .argument('<conversation id>', 'conversation id', positiveInt)
+    .configureHelp({ showGlobalOptions: true })
+    .action(async (id: number, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<CommonOptions>();
+      await withCore(options, async (core) => {
+        const { deleted } = unwrap(await core.deleteConversation({ conversationId: id }));
+        print(options, { deleted }, `Deleted conversation ${deleted}.`);
+      });
+    });
 
   withCommonOptions(
     program

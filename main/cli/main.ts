@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import path from 'node:path';
 import { registerChatCommands } from './chat.js';
+import { registerModelCommand } from './model.js';
 import { registerServeCommand } from './serve.js';
 import {
   collect,
@@ -128,6 +129,7 @@ export function buildProgram(): Command {
   });
 
   registerChatCommands(program);
+  registerModelCommand(program);
   registerServeCommand(program);
   return program;
 }

@@ -20,7 +20,7 @@ describe('docent CLI', () => {
   it('prints help for the program and every command', () => {
     const help = docent(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['ingest', 'docs', 'search', 'rm', 'ask', 'chat', 'conversations', 'export', 'serve']) {
+    for (const command of ['ingest', 'docs', 'search', 'rm', 'ask', 'chat', 'conversations', 'export', 'serve', 'model']) {
       expect(help.stdout).toContain(command);
       const sub = docent([command, '--help']);
       expect(sub.code).toBe(0);
@@ -28,6 +28,7 @@ describe('docent CLI', () => {
       expect(sub.stdout).toContain('--json');
     }
     expect(docent(['search', '--help']).stdout).toMatch(/--mode <mode>[\s\S]*hybrid/);
+    for (const sub of ['rename', 'rm']) expect(docent(['conversations', sub, '--help']).stdout).toContain('--db');
   });
 
   it('exits 2 on usage errors', () => {
@@ -130,6 +131,53 @@ describe('docent CLI', () => {
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('**You:** And what was eradicated?');
     expect(docent(['export', '999', '--db', db]).code).toBe(1);
+
+    // Rename and delete, with the options after or before the arguments.
+    const renamed = docent(['conversations', 'rename', String(saved), 'Quokkas and weeds', '--db', db, '--json']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(JSON.parse(renamed.stdout).conversation).toMatchObject({ id: saved, title: 'Quokkas and weeds', messages: 4 });
+    expect(docent(['conversations', '--db', db]).stdout).toMatch(new RegExp(`^${saved} .*4 messages  Quokkas and weeds$`, 'm'));
+    const blank = docent(['conversations', 'rename', String(saved), '  ', '--db', db]);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('INVALID_INPUT');
+    expect(docent(['conversations', '--db', db, 'rename', '999', 'x']).stderr).toContain('There is no conversation with id 999. [NOT_FOUND]');
+    const removed = docent(['conversations', '--db', db, 'rm', String(saved)]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe(`Deleted conversation ${saved}.\n`);
+    const after = JSON.parse(docent(['conversations', '--json', '--db', db]).stdout) as { conversations: { id: number }[] };
+    expect(after.conversations.map((c) => c.id)).not.toContain(saved);
+    expect(docent(['export', String(saved), '--db', db]).stderr).toContain('NOT_FOUND');
+    const again = docent(['conversations', 'rm', String(saved), '--db', db]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('NOT_FOUND');
+    // The documents stay.
+    expect(JSON.parse(docent(['docs', '--json', '--db', db]).stdout).documents).toHaveLength(1);
+  });
+
+  it('reports the backend and memory, and loads a chat model to check it', () => {
+    const db = tempDb();
+    const bare = docent(['model', '--json', '--db', db]);
+    expect(bare.code, bare.stderr).toBe(0);
+    const status = JSON.parse(bare.stdout) as { backend: string; deviceNames: string[]; ram: { total: number; free: number }; vram: unknown; chatModel: unknown };
+    expect(['cuda', 'vulkan', 'metal', 'cpu']).toContain(status.backend);
+    expect(status.deviceNames.length).toBeGreaterThan(0);
+    expect(status.ram.total).toBeGreaterThan(status.ram.free);
+    expect(status.chatModel).toBeNull();
+
+    const loaded = docent(['model', '--json', '--db', db, '--model', models.chatModel]);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(JSON.parse(loaded.stdout).chatModel).toMatchObject({ path: models.chatModel, name: expect.any(String), contextSize: expect.any(Number) });
+    const text = docent(['model', '--db', db], { DOCENT_MODEL: models.chatModel });
+    expect(text.stdout).toMatch(/^Backend: +(CPU|CUDA|Vulkan|Metal) \(.+\)\n/);
+    expect(text.stdout).toMatch(/RAM: +[\d.]+ GiB free of [\d.]+ GiB/);
+    expect(text.stdout).toMatch(/Chat model: +.+, context \d+ tokens/);
+
+    const wrong = docent(['model', '--db', db, '--model', models.embeddingModel]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('is an embedding model, not a chat model. [MODEL_INVALID]');
+    const missing = docent(['model', '--db', db, '--model', path.join(tempDir(), 'nope.gguf')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('MODEL_NOT_FOUND');
   });
 });
 

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import type { ModelStatus } from '../../preload/contract/index.js';
+import { print, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
+
+const BACKENDS: Record<ModelStatus['backend'], string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };
+const gib = new Intl.NumberFormat('en', { style: 'unit', unit: 'gigabyte', maximumFractionDigits: 1 });
+const size = (bytes: number) => gib.format(bytes / 1024 ** 3).replace('GB', 'GiB');
+
+export function modelStatusText(status: ModelStatus): string {
+  const lines = [`Backend:     ${BACKENDS[status.backend]} (${status.deviceNames.join(', ') || 'no device name'})`];
+  if (status.vram) lines.push(`VRAM:        ${size(status.vram.used)} used of ${size(status.vram.total)}`);
+  lines.push(`RAM:         ${size(status.ram.free)} free of ${size(status.ram.total)}`);
+  const chat = status.chatModel;
+  lines.push(
+    chat
+      ? `Chat model:  ${chat.name}, context ${chat.contextSize ?? '?'} tokens (${chat.path})`
+      : 'Chat model:  none loaded; pass --model FILE.gguf (or set DOCENT_MODEL) to load and check one',
+  );
+  return lines.join('\n');
+}
+
+export function registerModelCommand(program: Command): void {
+  withCommonOptions(
+    program
+      .command('model')
+      .description('show the llama.cpp backend (CUDA, Vulkan, Metal or CPU), its devices and memory; with --model, load that chat model and show its context size')
+      .option('--model <file.gguf>', 'chat model to load and check (default: DOCENT_MODEL)'),
+  ).action(async (options: CommonOptions & { model?: string }) => {
+    await withCore(options, async (core) => {
+      const path = options.model ?? process.env['DOCENT_MODEL'];
+      if (path && !options.json && process.stderr.isTTY) process.stderr.write('Loading the model…\n');
+      const status = unwrap(path ? await core.loadChatModel({ path }) : await core.modelStatus({}));
+      print(options, status, modelStatusText(status));
+    });
+  });
+}
