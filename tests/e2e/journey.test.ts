@@ -215,6 +215,30 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await chip.first().waitFor();
     expect(await chip.first().getAttribute('aria-label')).toBe(label);
 
+    // Rename (Enter keeps, Escape cancels), export as Markdown, delete.
+    const list = page.getByRole('region', { name: 'Conversations' });
+    await list.getByRole('button', { name: /^Rename conversation Which submarine cable/ }).click();
+    await list.getByRole('textbox', { name: 'Conversation title' }).fill('Cables: not in the library');
+    await snap(page, '09-rename');
+    await list.getByRole('textbox', { name: 'Conversation title' }).press('Enter');
+    await expect.poll(() => conversations.allTextContents()).toContainEqual(expect.stringContaining('Cables: not in the library'));
+    await list.getByRole('button', { name: 'Rename conversation Cables: not in the library' }).click();
+    await list.getByRole('textbox', { name: 'Conversation title' }).fill('discarded');
+    await list.getByRole('textbox', { name: 'Conversation title' }).press('Escape');
+    expect((await conversations.allTextContents()).join()).not.toContain('discarded');
+    const saved = page.waitForEvent('download');
+    await list.getByRole('button', { name: 'Export conversation Cables: not in the library as Markdown' }).click();
+    const exported = await saved;
+    expect(exported.suggestedFilename()).toBe('Cables not in the library.md');
+    const markdown = fs.readFileSync((await exported.path())!, 'utf8');
+    expect(markdown).toContain('# Cables: not in the library');
+    expect(markdown).toContain('Which submarine cable connects Iceland and Greenland?');
+    expect(markdown).toContain('do not cover');
+    await list.getByRole('button', { name: 'Delete conversation Cables: not in the library' }).click();
+    await expect.poll(() => conversations.count()).toBe(2);
+    const stored = await app.core.listConversations({});
+    expect(stored.ok && stored.value.conversations.map((c) => c.title)).not.toContain('Cables: not in the library');
+
     // Removing the document empties the library; the saved answer keeps its citations.
     await page.getByRole('button', { name: 'Remove Known Facts Report' }).click({ force: true });
     await page.getByRole('list', { name: 'Documents' }).getByRole('button', { name: 'Remove', exact: true }).click();

@@ -1,8 +1,64 @@
+import { useState } from 'react';
+import type { ConversationSummary } from '../../../preload/contract/index.js';
 import type { ChatState } from '../state/useChat.js';
 import { relativeTime } from '../format.js';
 import { Icon } from './Icon.js';
 
+/** A file name for the export: the title without characters file systems refuse. */
+export function exportFileName(conversation: Pick<ConversationSummary, 'id' | 'title'>): string {
+  // eslint-disable-next-line no-control-regex
+  const base = conversation.title.replace(/[\u0000-\u001f<>:"/\\|?*]+/g, ' ').replace(/\s+/g, ' ').trim().replace(/[. ]+$/, '').slice(0, 80);
+  return `${base || `Conversation ${conversation.id}`}.md`;
+}
+
+function download(fileName: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/markdown;charset=utf-8' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+function TitleEditor({ title, onDone }: { title: string; onDone: (title: string | null) => void }) {
+  const [value, setValue] = useState(title);
+  // Enter or leaving the field keeps the new title; Escape keeps the old one.
+  const finish = (keep: boolean) => onDone(keep && value.trim() && value.trim() !== title ? value.trim() : null);
+  return (
+    <form
+      className="conv conv-rename"
+      onSubmit={(event) => {
+        event.preventDefault();
+        finish(true);
+      }}
+    >
+      <input
+        aria-label="Conversation title"
+        value={value}
+        maxLength={200}
+        autoFocus
+        onFocus={(event) => event.currentTarget.select()}
+        onChange={(event) => setValue(event.currentTarget.value)}
+        onBlur={() => finish(true)}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            finish(false);
+          }
+        }}
+      />
+    </form>
+  );
+}
+
 export function Conversations({ chat }: { chat: ChatState }) {
+  const [renaming, setRenaming] = useState<number | null>(null);
+
+  const exportConversation = async (conversation: ConversationSummary) => {
+    const markdown = await chat.exportMarkdown(conversation.id);
+    if (markdown !== null) download(exportFileName(conversation), markdown);
+  };
+
   return (
     <section className="conversations" aria-labelledby="conversations-heading">
       <header className="section-head">
@@ -17,25 +73,51 @@ export function Conversations({ chat }: { chat: ChatState }) {
         <ul className="conv-list">
           {chat.conversations.map((c) => (
             <li key={c.id} className={c.id === chat.activeId ? 'active' : ''}>
-              <button
-                type="button"
-                className="conv"
-                onClick={() => void chat.open(c.id)}
-                aria-current={c.id === chat.activeId ? 'true' : undefined}
-                disabled={chat.busy && c.id !== chat.activeId}
-              >
-                <span className="conv-title">{c.title}</span>
-                <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
-              </button>
-              <button
-                type="button"
-                className="icon-button reveal"
-                onClick={() => void chat.remove(c.id)}
-                aria-label={`Delete conversation ${c.title}`}
-                disabled={chat.busy && c.id === chat.activeId}
-              >
-                <Icon name="trash" size={15} />
-              </button>
+              {renaming === c.id ? (
+                <TitleEditor
+                  title={c.title}
+                  onDone={(title) => {
+                    setRenaming(null);
+                    if (title !== null) void chat.rename(c.id, title);
+                  }}
+                />
+              ) : (
+                <button
+                  type="button"
+                  className="conv"
+                  onClick={() => void chat.open(c.id)}
+                  onDoubleClick={() => setRenaming(c.id)}
+                  aria-current={c.id === chat.activeId ? 'true' : undefined}
+                  disabled={chat.busy && c.id !== chat.activeId}
+                >
+                  <span className="conv-title">{c.title}</span>
+                  <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
+                </button>
+              )}
+              {renaming !== c.id && (
+                <>
+                  <button type="button" className="icon-button reveal" onClick={() => setRenaming(c.id)} aria-label={`Rename conversation ${c.title}`}>
+                    <Icon name="pencil" size={15} />
+                  </button>
+                  <button
+                    type="button"
+                    className="icon-button reveal"
+                    onClick={() => void exportConversation(c)}
+                    aria-label={`Export conversation ${c.title} as Markdown`}
+                  >
+                    <Icon name="download" size={15} />
+                  </button>
+                  <button
+                    type="button"
+                    className="icon-button reveal"
+                    onClick={() => void chat.remove(c.id)}
+                    aria-label={`Delete conversation ${c.title}`}
+                    disabled={chat.busy && c.id === chat.activeId}
+                  >
+                    <Icon name="trash" size={15} />
+                  </button>
+                </>
+              )}
             </li>
           ))}
         </ul>

@@ -16,6 +16,8 @@ const PATHS = {
   chip: 'M8 8h8v8H8zM4 10h2M4 14h2M18 10h2M18 14h2M10 4v2M14 4v2M10 18v2M14 18v2',
   book: 'M4 5a2 2 0 0 1 2-2h13v16H6a2 2 0 0 0-2 2zM4 21V5',
   clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2',
+  pencil: 'M4 20h4L19 9l-4-4L4 16zM13 7l4 4',
+  download: 'M12 4v12M7 11l5 5 5-5M5 20h14',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -39,6 +39,10 @@ export interface ChatState {
   open(conversationId: number): Promise<void>;
   startNew(): void;
   remove(conversationId: number): Promise<void>;
+  /** False (with loadError set) when the title was refused. */
+  rename(conversationId: number, title: string): Promise<boolean>;
+  /** The conversation as Markdown with its sources, or null (with loadError set). */
+  exportMarkdown(conversationId: number): Promise<string | null>;
 }
 
 let keys = 0;
@@ -232,5 +236,24 @@ export function useChat(client: DocentClient): ChatState {
     [client, activeId, startNew, refreshList],
   );
 
-  return { conversations, activeId, turns, busy, loadError, ask, stop, open, startNew, remove };
+  const rename = useCallback(
+    async (conversationId: number, title: string) => {
+      const result = await client.renameConversation({ conversationId, title });
+      setLoadError(result.ok ? null : result.error.message);
+      await refreshList();
+      return result.ok;
+    },
+    [client, refreshList],
+  );
+
+  const exportMarkdown = useCallback(
+    async (conversationId: number) => {
+      const result = await client.exportConversation({ conversationId });
+      setLoadError(result.ok ? null : result.error.message);
+      return result.ok ? result.value.markdown : null;
+    },
+    [client],
+  );
+
+  return { conversations, activeId, turns, busy, loadError, ask, stop, open, startNew, remove, rename, exportMarkdown };
 }
