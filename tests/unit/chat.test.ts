@@ -43,6 +43,14 @@ describe('citation verification', () => {
 
   it('ties each marker to its own sentence', () => {
     expect(sentenceAt('First claim [1]. Second claim [2].', 28)).toBe('Second claim [2].');
+    // Markers written after the full stop cite the sentence before them.
+    const after = 'First claim. [1][3] Second claim. [2]';
+    expect(sentenceAt(after, after.indexOf('[1]'))).toBe('First claim. ');
+    expect(sentenceAt(after, after.indexOf('[3]'))).toBe('First claim. ');
+    expect(sentenceAt(after, after.indexOf('[2]'))).toBe('[1][3] Second claim. '); // its markers are dropped from the claim
+    expect(sentenceAt('[1] Only a marker first.', 0)).toBe('[1] Only a marker first.');
+    const cited = resolveCitations('The steel arch of the bridge spans 503 metres. [1] Emperor penguins breed in winter. [2]', sources);
+    expect(cited.map((c) => [c.n, c.verified])).toEqual([[1, true], [2, true]]);
     expect(support('penguins breed in winter', sources[1]!.text)).toBe(1);
   });
 });

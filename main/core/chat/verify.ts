@@ -32,14 +32,20 @@ export function shareFound(claimWords: ReadonlySet<string>, passage: string): nu
 
 const sentences = new Intl.Segmenter(undefined, { granularity: 'sentence' });
 
-/** The sentence of `text` that contains `index` (citation markers sit at a sentence's end). */
+/**
+ * The sentence a citation marker at `index` cites: the one that contains it ("claim [1]."), or,
+ * when only markers and spaces come before it in its sentence, the one before ("claim. [1] Next").
+ */
 export function sentenceAt(text: string, index: number): string {
-  let last = '';
+  let previous = '';
   for (const s of sentences.segment(text)) {
-    if (index < s.index + s.segment.length) return s.segment;
-    last = s.segment;
+    if (index < s.index + s.segment.length) {
+      const leadsItsSentence = /^[\s\d[\]]*$/.test(text.slice(s.index, index));
+      return leadsItsSentence && previous ? previous : s.segment;
+    }
+    previous = s.segment;
   }
-  return last;
+  return previous;
 }
 
 /**
