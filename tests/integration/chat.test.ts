@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LlamaChatSession, TokenBias } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_ASK_SOURCES, type Answer } from '../../preload/contract/index.js';
+import { AskRequest, DEFAULT_ASK_SOURCES, type Answer } from '../../preload/contract/index.js';
+import { Answerer } from '../../main/core/chat/answerer.js';
+import { DEFAULT_COVERAGE } from '../../main/core/chat/coverage.js';
+import { openDatabase } from '../../main/core/store/database.js';
+import { ConversationStore } from '../../main/core/store/conversations.js';
 import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
 import type { Core } from '../../main/core/index.js';
 import { ChatModels } from '../../main/core/llm/chat-model.js';
@@ -128,15 +132,28 @@ describe('grounded answers with the fixture chat model', () => {
     // The adapter supplies the voice, never the facts: same sources either way.
     expect(adapted.sources.map((s) => s.chunkId)).toEqual(base.sources.map((s) => s.chunkId));
 
-    for (const [adapter, reason] of [
-      [models.loraWrongDimensions, /incorrect shape/],
-      [models.loraWrongArchitecture, /qwen2 architecture/],
+    // A wrong adapter is refused before the question is stored, at any scale.
+    const before = value(await core.listConversations({})).conversations.length;
+    for (const [adapter, scale, code, reason] of [
+      [models.loraWrongDimensions, 1, 'ADAPTER_MISMATCH', /incorrect shape/],
+      [models.loraWrongArchitecture, 1, 'ADAPTER_MISMATCH', /qwen2 architecture/],
+      [models.loraWrongArchitecture, 0, 'ADAPTER_MISMATCH', /qwen2 architecture/],
+      [models.chatModel, 0, 'ADAPTER_MISMATCH', /is not a LoRA adapter/],
+      [path.join(tempDir(), 'missing.gguf'), 0, 'MODEL_NOT_FOUND', /missing\.gguf/],
     ] as const) {
-      const started = value(await core.ask({ question, adapters: [{ path: adapter, scale: 1 }] }));
-      const failure = await core.waitForAnswer(started.answerId).then(() => null, (e: unknown) => e as { code: string; message: string });
-      expect(failure).toMatchObject({ code: 'ADAPTER_MISMATCH' });
-      expect(failure!.message).toMatch(reason);
+      const refused = await core.ask({ question, adapters: [{ path: adapter, scale }] });
+      expect(refused.ok, `${adapter} at ${scale}`).toBe(false);
+      expect(!refused.ok && refused.error).toMatchObject({ code, message: expect.stringMatching(reason) });
     }
+    expect(value(await core.listConversations({})).conversations).toHaveLength(before);
+  });
+
+  it('refuses an answer length that leaves no room for sources, storing nothing', async () => {
+    const before = value(await core.listConversations({})).conversations.length;
+    const refused = await core.ask({ question: 'When was the Zanzibar accord signed?', maxTokens: 4000 });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(!refused.ok && refused.error.message).toMatch(/4000 tokens leaves too little of this model's 4096-token context .* at most 3712\./);
+    expect(value(await core.listConversations({})).conversations).toHaveLength(before);
   });
 
   it('reports the backend and the loaded model', async () => {
@@ -144,6 +161,64 @@ describe('grounded answers with the fixture chat model', () => {
     expect(status.chatModel?.path).toBe(models.chatModel);
     expect(status.backend).toBe('cpu');
     expect(status.ram.total).toBeGreaterThan(0);
+  });
+});
+
+describe('answers that meet a model change or a failure', () => {
+  it('finishes an answer being written before another model replaces the loaded one', async () => {
+    const core = openCore({ chatModelPath: models.chatModel, generationThreads: 1 });
+    try {
+      await ingest(core, [KNOWN_FACTS_PDF]);
+      const other = path.join(tempDir(), 'another-chat-model.gguf');
+      fs.copyFileSync(models.chatModel, other);
+      const { answerId } = value(await core.ask({ question: 'How many pipes does the cathedral organ contain?', maxTokens: 300, temperature: 1, seed: 3 }));
+      await new Promise<void>((resolve) => {
+        const off = core.on('chat:token', (e) => e.answerId === answerId && (off(), resolve()));
+      });
+      let answered = false;
+      const answer = core.waitForAnswer(answerId).then((a) => ((answered = true), a));
+      const loaded = value(await core.loadChatModel({ path: other }));
+      expect(answered).toBe(true);
+      expect(loaded.chatModel?.path).toBe(other);
+      const done = await answer;
+      expect(done.stopped).toBe(false);
+      expect(done.timings.generatedTokens).toBeGreaterThan(1);
+      expect(value(await core.getConversation({ conversationId: done.conversationId })).messages).toHaveLength(2);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('takes back the question of an answer that fails, and the conversation made for it', async () => {
+    const db = openDatabase(':memory:');
+    const conversations = new ConversationStore(db);
+    const chatModels = new ChatModels(() => undefined, 1);
+    await chatModels.load(models.chatModel);
+    const answerer = new Answerer({
+      conversations,
+      chatModels,
+      chatModelPath: () => models.chatModel,
+      search: () => Promise.reject(new Error('the search failed')),
+      coverage: DEFAULT_COVERAGE,
+    });
+    const request = AskRequest.parse({ question: 'When was the Zanzibar accord signed?' });
+    const callbacks = { signal: new AbortController().signal, onText: () => undefined };
+    try {
+      const fresh = answerer.start(request);
+      expect(conversations.messages(fresh.conversationId)).toHaveLength(1);
+      await expect(answerer.answer('a1', request, fresh, callbacks)).rejects.toThrow('the search failed');
+      expect(conversations.get(fresh.conversationId)).toBeNull();
+
+      // In an existing conversation only the question goes; the turns before it stay.
+      const kept = conversations.create('kept');
+      conversations.addUserMessage(kept, 'an earlier question');
+      const followUp = answerer.start({ ...request, conversationId: kept });
+      await expect(answerer.answer('a2', request, followUp, callbacks)).rejects.toThrow('the search failed');
+      expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
+    } finally {
+      await chatModels.dispose();
+      db.close();
+    }
   });
 });
 

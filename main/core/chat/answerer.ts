@@ -44,12 +44,13 @@ export class Answerer {
   constructor(private readonly deps: AnswerDeps) {}
 
   /** Creates the conversation if needed and records the question; the answer follows in `answer`. */
-  start(request: ParsedAsk): { conversationId: number; history: Turn[] } {
+  start(request: ParsedAsk): Question {
     const { conversations } = this.deps;
     // One commit, not three: it is on the way to the first token.
     return conversations.transaction(() => {
       let conversationId = request.conversationId;
       let history: Turn[] = [];
+      const newConversation = conversationId === undefined;
       if (conversationId === undefined) {
         // A conversation created here has no turns yet: nothing to read.
         conversationId = conversations.create(request.question.length > 80 ? `${request.question.slice(0, 79)}…` : request.question);
@@ -58,12 +59,22 @@ export class Answerer {
       } else {
         history = conversations.turns(conversationId);
       }
-      conversations.addUserMessage(conversationId, request.question);
-      return { conversationId, history };
+      const messageId = conversations.addUserMessage(conversationId, request.question);
+      return { conversationId, messageId, newConversation, history };
     });
   }
 
-  async answer(answerId: string, request: ParsedAsk, conversationId: number, history: Turn[], callbacks: AnswerCallbacks): Promise<Answer> {
+  /** The answer to a question `start` recorded; if it fails, the question is taken back. */
+  async answer(answerId: string, request: ParsedAsk, question: Question, callbacks: AnswerCallbacks): Promise<Answer> {
+    try {
+      return await this.answerRecorded(answerId, request, question.conversationId, question.history, callbacks);
+    } catch (error) {
+      this.deps.conversations.withdrawQuestion(question);
+      throw error;
+    }
+  }
+
+  private async answerRecorded(answerId: string, request: ParsedAsk, conversationId: number, history: Turn[], callbacks: AnswerCallbacks): Promise<Answer> {
     const started = performance.now();
     const loaded = await this.model();
     const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper) : request.question;
@@ -86,7 +97,7 @@ export class Answerer {
           answerTokens: request.maxTokens,
           countTokens: (text) => loaded.model.tokenize(text).length,
         });
-        if (prompt.sources.length === 0) throw new DocentError('INTERNAL', 'The context is too small to hold even one source.');
+        if (prompt.sources.length === 0) throw new DocentError('INVALID_INPUT', tooLongAnswer(request.maxTokens, context.contextSize));
         const grammar = await chatModels.grammar(prompt.sources.length);
         let firstToken: number | null = null;
         let generatedTokens = 0;
@@ -139,7 +150,8 @@ export class Answerer {
     return {
       sources: hits.map(toSource),
       retrievalMs: performance.now() - started,
-      covered: hits.length > 0 && isCovered(request.question, hits, this.deps.coverage),
+      // The search query, not the question: a follow-up ("and why?") has its words only after the rewrite.
+      covered: hits.length > 0 && isCovered(searchQuery, hits, this.deps.coverage),
     };
   }
 
@@ -200,6 +212,26 @@ export class Answerer {
     const query = rewritten.replace(/\s+/g, ' ').trim().slice(0, 300);
     return query && query.toLowerCase() !== question.toLowerCase() ? `${query} ${question}` : question;
   }
+}
+
+export interface Question {
+  conversationId: number;
+  /** The question's message. */
+  messageId: number;
+  /** The conversation was created for this question. */
+  newConversation: boolean;
+  /** The conversation before this question. */
+  history: Turn[];
+}
+
+/** Tokens the prompt needs besides the answer: instructions, question and at least one source. */
+export const MIN_PROMPT_TOKENS = 384;
+
+export function tooLongAnswer(maxTokens: number, contextSize: number): string {
+  return (
+    `An answer of up to ${maxTokens} tokens leaves too little of this model's ${contextSize}-token context for the sources. ` +
+    `Ask for a shorter answer (maxTokens; --max-tokens on the command line): at most ${Math.max(1, contextSize - MIN_PROMPT_TOKENS)}.`
+  );
 }
 
 interface Retrieved {

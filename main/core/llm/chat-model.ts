@@ -78,10 +78,14 @@ export class ChatModels {
     });
   }
 
-  /** The context for this adapter set, created on first use. */
+  /**
+   * The context for this adapter set, created on first use. An adapter at scale 0 changes nothing
+   * and gets no context of its own, but its file is checked like any other.
+   */
   async context(adapters: readonly ResolvedAdapter[]): Promise<LlamaContext> {
     const loaded = this.loaded;
     if (!loaded) throw new DocentError('MODEL_NOT_FOUND', 'No chat model is loaded.');
+    for (const adapter of adapters) if (adapter.scale === 0) await checkAdapter(adapter.path, loaded.info);
     const active = adapters.filter((a) => a.scale > 0);
     const key = JSON.stringify(active.map((a) => [a.path, a.scale]));
     let context = loaded.contexts.get(key);
@@ -138,11 +142,15 @@ export class ChatModels {
     return withLock([this, 'model'], () => this.unloadNow());
   }
 
+  /** Answers being generated finish first: each context is disposed under its generation lock. */
   private async unloadNow(): Promise<void> {
     const loaded = this.loaded;
     this.loaded = null;
     if (!loaded) return;
-    for (const context of loaded.contexts.values()) await context.then((c) => c.dispose()).catch(() => undefined);
+    for (const ready of loaded.contexts.values()) {
+      const context = await ready.catch(() => null);
+      if (context) await withLock([context, 'generate'], () => context.dispose());
+    }
     await loaded.model.dispose();
   }
 }

@@ -93,6 +93,18 @@ export class ConversationStore {
     return prepared(this.db, `DELETE FROM conversations WHERE id = ?`).run(id).changes > 0;
   }
 
+  /**
+   * Takes back a question whose answer failed, so the conversation does not keep a question
+   * without a reply (the next prompt would hold two questions in a row); a conversation created
+   * for it goes too.
+   */
+  withdrawQuestion(question: { conversationId: number; messageId: number; newConversation: boolean }): void {
+    this.transaction(() => {
+      prepared(this.db, `DELETE FROM messages WHERE id = ? AND conversation_id = ?`).run(question.messageId, question.conversationId);
+      if (question.newConversation) this.delete(question.conversationId);
+    });
+  }
+
   addUserMessage(conversationId: number, content: string): number {
     const now = new Date().toISOString();
     const id = prepared(this.db, ASK_SQL.addUserMessage).run(conversationId, content, now).lastInsertRowid;

@@ -102,7 +102,12 @@ export function useChat(client: DocentClient): ChatState {
 
   const refreshList = useCallback(async () => {
     const result = await client.listConversations({});
-    if (result.ok) setConversations(result.value.conversations);
+    if (!result.ok) return;
+    const listed = result.value.conversations;
+    setConversations(listed);
+    // A conversation can go away (deleted in another window, or taken back with the question of
+    // a failed first answer): the next question then starts a new one.
+    setActiveId((id) => (id !== null && !listed.some((c) => c.id === id) ? null : id));
   }, [client]);
 
   /** Applies the pending answer's stream to its turn, at most once per frame. */
