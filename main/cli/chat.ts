@@ -5,7 +5,7 @@ import readline from 'node:readline/promises';
 import type { AdapterRef, Answer } from '../../preload/contract/index.js';
 import { toApiError, errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
-import { collect, describe, ExitError, EXIT_FAILED, positiveInt, print, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
+import { collect, describe, ExitError, EXIT_FAILED, positiveInt, print, terminalSafe, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
 import { answerSources } from './output.js';
 
 interface ChatOptions extends CommonOptions {
@@ -61,7 +61,7 @@ async function askOnce(
   );
   onStarted?.(answerId);
   const stopListening = core.on('chat:token', (event) => {
-    if (stream && event.answerId === answerId) process.stdout.write(event.text);
+    if (stream && event.answerId === answerId) process.stdout.write(terminalSafe(event.text));
   });
   // Ctrl-C stops the answer and keeps what was generated.
   const stop = () => void core.stopAnswer({ answerId });
@@ -103,7 +103,7 @@ export function registerChatCommands(program: Command): void {
     await withCore(options, async (core) => {
       const answer = await askOnce(core, question, options, !options.json, options.conversation);
       if (options.json) print(options, answerJson(answer), '');
-      else process.stdout.write(`\n\n${answerSources(answer)}\n`);
+      else process.stdout.write(`\n\n${terminalSafe(answerSources(answer))}\n`);
     });
   });
 
@@ -146,7 +146,7 @@ export function registerChatCommands(program: Command): void {
               if (stopRequested) void core.stopAnswer({ answerId: id });
             });
             conversationId = answer.conversationId;
-            process.stdout.write(`\n\n${answerSources(answer)}\n`);
+            process.stdout.write(`\n\n${terminalSafe(answerSources(answer))}\n`);
           } catch (error) {
             process.stdout.write(`\n${errorMessage(error)}\n`);
           } finally {
@@ -213,7 +213,7 @@ export function registerChatCommands(program: Command): void {
       const { markdown } = unwrap(await core.exportConversation({ conversationId: id }));
       if (options.output) fs.writeFileSync(options.output, markdown);
       else if (options.json) print(options, { markdown }, '');
-      else process.stdout.write(markdown);
+      else process.stdout.write(process.stdout.isTTY ? terminalSafe(markdown) : markdown);
     });
   });
 }

@@ -71,7 +71,17 @@ export async function withCore<T>(options: CommonOptions & { model?: string }, w
   }
 }
 
+/**
+ * Text from a model or a PDF, made safe for a terminal: control characters (escape sequences
+ * that could move the cursor, recolour or retitle the terminal, carriage returns that overwrite a
+ * line) are dropped; line breaks and tabs stay. JSON output needs none of this: it escapes them.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
 export function print(options: CommonOptions, json: unknown, text: string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(json)}\n` : `${terminalSafe(text)}\n`);
 }
 

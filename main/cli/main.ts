@@ -11,6 +11,7 @@ import {
   ExitError,
   positiveInt,
   print,
+  terminalSafe,
   unwrap,
   withCommonOptions,
   withCore,
@@ -40,8 +41,8 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
       if (event.jobId !== jobId || options.json) return;
       const bar = perFile.get(event.file.path);
       if (bar) bars?.remove(bar);
-      if (bars) bars.log(`${fileOutcome(event.file)}\n`);
-      else process.stdout.write(`${fileOutcome(event.file)}\n`);
+      if (bars) bars.log(`${terminalSafe(fileOutcome(event.file))}\n`);
+      else process.stdout.write(`${terminalSafe(fileOutcome(event.file))}\n`);
     });
     // Ctrl-C: committed page batches are durable; running the same command again resumes.
     process.once('SIGINT', () => {

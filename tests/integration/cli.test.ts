@@ -102,6 +102,8 @@ describe('docent CLI', () => {
     const text = docent(['ask', 'Where do the quokka populations live?', '--db', db, '--model', models.chatModel, '--max-tokens', '24'], env);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/\n\n(Sources|No sources cited)/);
+    // eslint-disable-next-line no-control-regex
+    expect(text.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
 
     const json = docent(['ask', 'How many pipes does the cathedral organ contain?', '--json', '--db', db, '--model', models.chatModel, '--max-tokens', '24', '--temperature', '1'], env);
     expect(json.code, json.stderr).toBe(0);
