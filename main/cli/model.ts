@@ -9,7 +9,7 @@ const size = (bytes: number) => gib.format(bytes / 1024 ** 3).replace('GB', 'GiB
 export function modelStatusText(status: ModelStatus): string {
   const lines = [`Backend:     ${BACKENDS[status.backend]} (${status.deviceNames.join(', ') || 'no device name'})`];
   if (status.vram) lines.push(`VRAM:        ${size(status.vram.used)} used of ${size(status.vram.total)}`);
-  lines.push(`RAM:         ${size(status.ram.free)} free of ${size(status.ram.total)}`);
+  lines.push(`RAM:         ${size(status.ram.used)} used by Docent; ${size(status.ram.free)} free of ${size(status.ram.total)}`);
   const chat = status.chatModel;
   lines.push(
     chat

@@ -112,7 +112,8 @@ export const ModelStatus = z.object({
   backend: z.enum(['cuda', 'vulkan', 'metal', 'cpu']),
   deviceNames: z.array(z.string()),
   vram: z.object({ total: z.number(), used: z.number() }).nullable(),
-  ram: z.object({ total: z.number(), free: z.number() }),
+  /** The machine's RAM, and `used`: what Docent's process holds (resident), loaded models included. */
+  ram: z.object({ total: z.number(), free: z.number(), used: z.number() }),
 });
 export type ModelStatus = z.infer<typeof ModelStatus>;
 

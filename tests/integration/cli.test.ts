@@ -160,10 +160,12 @@ describe('docent CLI', () => {
     const db = tempDb();
     const bare = docent(['model', '--json', '--db', db]);
     expect(bare.code, bare.stderr).toBe(0);
-    const status = JSON.parse(bare.stdout) as { backend: string; deviceNames: string[]; ram: { total: number; free: number }; vram: unknown; chatModel: unknown };
+    const status = JSON.parse(bare.stdout) as { backend: string; deviceNames: string[]; ram: { total: number; free: number; used: number }; vram: unknown; chatModel: unknown };
     expect(['cuda', 'vulkan', 'metal', 'cpu']).toContain(status.backend);
     expect(status.deviceNames.length).toBeGreaterThan(0);
     expect(status.ram.total).toBeGreaterThan(status.ram.free);
+    expect(status.ram.used).toBeGreaterThan(10 * 1024 ** 2);
+    expect(status.ram.used).toBeLessThan(status.ram.total);
     expect(status.chatModel).toBeNull();
 
     const loaded = docent(['model', '--json', '--db', db, '--model', models.chatModel]);
@@ -171,7 +173,7 @@ describe('docent CLI', () => {
     expect(JSON.parse(loaded.stdout).chatModel).toMatchObject({ path: models.chatModel, name: expect.any(String), contextSize: expect.any(Number) });
     const text = docent(['model', '--db', db], { DOCENT_MODEL: models.chatModel });
     expect(text.stdout).toMatch(/^Backend: +(CPU|CUDA|Vulkan|Metal) \(.+\)\n/);
-    expect(text.stdout).toMatch(/RAM: +[\d.]+ GiB free of [\d.]+ GiB/);
+    expect(text.stdout).toMatch(/RAM: +[\d.]+ GiB used by Docent; [\d.]+ GiB free of [\d.]+ GiB/);
     expect(text.stdout).toMatch(/Chat model: +.+, context \d+ tokens/);
 
     const wrong = docent(['model', '--db', db, '--model', models.embeddingModel]);

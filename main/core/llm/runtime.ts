@@ -43,6 +43,6 @@ export async function backendStatus(): Promise<Omit<ModelStatus, 'chatModel'>> {
     backend,
     deviceNames: backend === 'cpu' ? [os.cpus()[0]?.model ?? 'CPU'] : await runtime.getGpuDeviceNames(),
     vram: vram ? { total: vram.total, used: vram.used } : null,
-    ram: { total: os.totalmem(), free: os.freemem() },
+    ram: { total: os.totalmem(), free: os.freemem(), used: process.memoryUsage.rss() },
   };
 }

@@ -24,7 +24,7 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
   };
 
   const device = status ? [BACKENDS[status.backend], ...status.deviceNames].filter(Boolean).join(' · ') : '';
-  const memory = status?.vram ? `${bytes(status.vram.total - status.vram.used)} of ${bytes(status.vram.total)} VRAM free` : status ? `${bytes(status.ram.free)} of ${bytes(status.ram.total)} RAM free` : '';
+  const memory = status?.vram ? `${bytes(status.vram.total - status.vram.used)} of ${bytes(status.vram.total)} VRAM free` : status ? `${bytes(status.ram.used)} used, ${bytes(status.ram.free)} of ${bytes(status.ram.total)} RAM free` : '';
 
   return (
     <section className="model" aria-labelledby="model-heading">
