@@ -30,6 +30,7 @@ export interface AnswerCallbacks {
 
 const NOT_COVERED =
   'The documents in your library do not cover this question, so I will not answer it from memory. The closest passages are listed below.';
+const NOTHING_CLOSE = 'Nothing in your library is close to this question, so I will not answer it from memory.';
 const CLOSEST_SHOWN = 3;
 
 export const NO_CHAT_MODEL =
@@ -157,10 +158,11 @@ export class Answerer {
 
   /** Says so instead of answering, and shows the closest passages. */
   private notCovered(answerId: string, conversationId: number, searchQuery: string, found: Retrieved, started: number, callbacks: AnswerCallbacks): Answer {
-    callbacks.onText(NOT_COVERED);
+    const content = found.sources.length > 0 ? NOT_COVERED : NOTHING_CLOSE;
+    callbacks.onText(content);
     const timings: Timings = { retrievalMs: found.retrievalMs, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: performance.now() - started };
     return this.save(answerId, conversationId, {
-      content: NOT_COVERED,
+      content,
       searchQuery,
       sources: found.sources.slice(0, CLOSEST_SHOWN),
       citations: [],
