@@ -5,7 +5,7 @@ import readline from 'node:readline/promises';
 import type { AdapterRef, Answer } from '../../preload/contract/index.js';
 import { toApiError, errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
-import { collect, describe, ExitError, EXIT_FAILED, positiveInt, print, terminalSafe, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
+import { chatModelPath, collect, describe, ExitError, EXIT_FAILED, positiveInt, print, say, terminalSafe, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
 import { answerSources } from './output.js';
 
 interface ChatOptions extends CommonOptions {
@@ -61,7 +61,7 @@ async function askOnce(
   );
   onStarted?.(answerId);
   const stopListening = core.on('chat:token', (event) => {
-    if (stream && event.answerId === answerId) process.stdout.write(terminalSafe(event.text));
+    if (stream && event.answerId === answerId) say(event.text);
   });
   // Ctrl-C stops the answer and keeps what was generated.
   const stop = () => void core.stopAnswer({ answerId });
@@ -103,7 +103,7 @@ export function registerChatCommands(program: Command): void {
     await withCore(options, async (core) => {
       const answer = await askOnce(core, question, options, !options.json, options.conversation);
       if (options.json) print(options, answerJson(answer), '');
-      else process.stdout.write(`\n\n${terminalSafe(answerSources(answer))}\n`);
+      else say(`\n\n${answerSources(answer)}\n`);
     });
   });
 
@@ -115,7 +115,7 @@ export function registerChatCommands(program: Command): void {
   ).action(async (options: ChatOptions) => {
     await withCore(options, async (core) => {
       // Load first: readline starts reading at once, and lines must not arrive before the loop below.
-      const model = options.model ?? process.env['DOCENT_MODEL'];
+      const model = chatModelPath(options);
       if (model) {
         process.stdout.write('Loading the model…\n');
         unwrap(await core.loadChatModel({ path: model }));
@@ -146,7 +146,7 @@ export function registerChatCommands(program: Command): void {
               if (stopRequested) void core.stopAnswer({ answerId: id });
             });
             conversationId = answer.conversationId;
-            process.stdout.write(`\n\n${terminalSafe(answerSources(answer))}\n`);
+            say(`\n\n${answerSources(answer)}\n`);
           } catch (error) {
             process.stdout.write(`\n${errorMessage(error)}\n`);
           } finally {

@@ -34,12 +34,17 @@ export function withCommonOptions(command: Command): Command {
     .option('--json', 'print machine-readable JSON');
 }
 
+/** The chat model a command uses: --model, else DOCENT_MODEL. */
+export function chatModelPath(options: { model?: string }): string | undefined {
+  return options.model ?? coreOptionsFromEnv().chatModelPath;
+}
+
 export function openCore(options: CommonOptions & { model?: string }): Core {
   const fromEnv = coreOptionsFromEnv();
   return createCore({
     dbPath: options.db ? path.resolve(options.db) : fromEnv.dbPath,
     embeddingModelPath: options.embeddingModel ?? fromEnv.embeddingModelPath,
-    chatModelPath: options.model ?? fromEnv.chatModelPath,
+    chatModelPath: chatModelPath(options),
   });
 }
 
@@ -81,7 +86,13 @@ export function terminalSafe(text: string): string {
   return text.replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 
+/** Writes text meant for people to stdout, made terminal-safe. */
+export function say(text: string): void {
+  process.stdout.write(terminalSafe(text));
+}
+
 export function print(options: CommonOptions, json: unknown, text: string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(json)}\n` : `${terminalSafe(text)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(json)}\n`);
+  else say(`${text}\n`);
 }
 

@@ -11,6 +11,7 @@ import {
   ExitError,
   positiveInt,
   print,
+  say,
   terminalSafe,
   unwrap,
   withCommonOptions,
@@ -42,7 +43,7 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
       const bar = perFile.get(event.file.path);
       if (bar) bars?.remove(bar);
       if (bars) bars.log(`${terminalSafe(fileOutcome(event.file))}\n`);
-      else process.stdout.write(`${terminalSafe(fileOutcome(event.file))}\n`);
+      else say(`${fileOutcome(event.file)}\n`);
     });
     // Ctrl-C: committed page batches are durable; running the same command again resumes.
     process.once('SIGINT', () => {

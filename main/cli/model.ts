@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import type { ModelStatus } from '../../preload/contract/index.js';
-import { print, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
+import { BACKEND_NAMES, type ModelStatus } from '../../preload/contract/index.js';
+import { chatModelPath, print, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
 
-const BACKENDS: Record<ModelStatus['backend'], string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };
 const gib = new Intl.NumberFormat('en', { style: 'unit', unit: 'gigabyte', maximumFractionDigits: 1 });
 const size = (bytes: number) => gib.format(bytes / 1024 ** 3).replace('GB', 'GiB');
 
 export function modelStatusText(status: ModelStatus): string {
-  const lines = [`Backend:     ${BACKENDS[status.backend]} (${status.deviceNames.join(', ') || 'no device name'})`];
+  const lines = [`Backend:     ${BACKEND_NAMES[status.backend]} (${status.deviceNames.join(', ') || 'no device name'})`];
   if (status.vram) lines.push(`VRAM:        ${size(status.vram.used)} used of ${size(status.vram.total)}`);
   lines.push(`RAM:         ${size(status.ram.used)} used by Docent; ${size(status.ram.free)} free of ${size(status.ram.total)}`);
   const chat = status.chatModel;
@@ -27,7 +26,7 @@ export function registerModelCommand(program: Command): void {
       .option('--model <file.gguf>', 'chat model to load and check (default: DOCENT_MODEL)'),
   ).action(async (options: CommonOptions & { model?: string }) => {
     await withCore(options, async (core) => {
-      const path = options.model ?? process.env['DOCENT_MODEL'];
+      const path = chatModelPath(options);
       if (path && !options.json && process.stderr.isTTY) process.stderr.write('Loading the model…\n');
       const status = unwrap(path ? await core.loadChatModel({ path }) : await core.modelStatus({}));
       print(options, status, modelStatusText(status));

@@ -13,7 +13,7 @@ import {
   type MethodOutput,
   type Result,
 } from '../../preload/contract/index.js';
-import { Answerer, MIN_PROMPT_TOKENS, NO_CHAT_MODEL, tooLongAnswer } from './chat/answerer.js';
+import { Answerer, NO_CHAT_MODEL } from './chat/answerer.js';
 import { DEFAULT_COVERAGE, type CoverageSettings } from './chat/coverage.js';
 import { conversationMarkdown } from './chat/markdown.js';
 import { DocentError, toApiError, toResult } from './errors.js';
@@ -211,18 +211,13 @@ export function createCore(options: CoreOptions): Core {
         // stored and the keyword leg runs.
         if (request.conversationId === undefined) await dispatchedQueryVector(request.question);
       }
-      // The context for this adapter set (every adapter checked, scale 0 included) and room for the
-      // answer in it: an error here stores nothing.
-      const context = await chatModels.context(request.adapters);
-      if (request.maxTokens > context.contextSize - MIN_PROMPT_TOKENS) {
-        throw new DocentError('INVALID_INPUT', tooLongAnswer(request.maxTokens, context.contextSize));
-      }
+      const context = await answerer.context(request);
       const question = answerer.start(request);
       const { conversationId } = question;
       const answerId = randomUUID();
       const controller = new AbortController();
       const done = answerer
-        .answer(answerId, request, question, {
+        .answer(answerId, request, question, context, {
           signal: controller.signal,
           onText: (text) => events.emit('chat:token', { answerId, text }),
         })

@@ -117,6 +117,9 @@ export const ModelStatus = z.object({
 });
 export type ModelStatus = z.infer<typeof ModelStatus>;
 
+/** Each backend's name as people know it. */
+export const BACKEND_NAMES: Record<ModelStatus['backend'], string> = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' };
+
 export const ChatTokenEvent = z.object({ answerId: z.string(), text: z.string() });
 export const ChatDoneEvent = z.object({
   answerId: z.string(),

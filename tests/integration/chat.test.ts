@@ -206,14 +206,15 @@ describe('answers that meet a model change or a failure', () => {
     try {
       const fresh = answerer.start(request);
       expect(conversations.messages(fresh.conversationId)).toHaveLength(1);
-      await expect(answerer.answer('a1', request, fresh, callbacks)).rejects.toThrow('the search failed');
+      const context = await answerer.context(request);
+      await expect(answerer.answer('a1', request, fresh, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.get(fresh.conversationId)).toBeNull();
 
       // In an existing conversation only the question goes; the turns before it stay.
       const kept = conversations.create('kept');
       conversations.addUserMessage(kept, 'an earlier question');
       const followUp = answerer.start({ ...request, conversationId: kept });
-      await expect(answerer.answer('a2', request, followUp, callbacks)).rejects.toThrow('the search failed');
+      await expect(answerer.answer('a2', request, followUp, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
     } finally {
       await chatModels.dispose();

@@ -1,5 +1,5 @@
 import { withLock } from 'lifecycle-utils';
-import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper } from 'node-llama-cpp';
+import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaContext } from 'node-llama-cpp';
 import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
@@ -65,30 +65,47 @@ export class Answerer {
     });
   }
 
+  /**
+   * The context the answer will be generated in (every adapter checked, scale 0 included), once
+   * the answer's length is known to leave room for the prompt: called before `start`, so that a
+   * request that cannot be answered stores nothing.
+   */
+  async context(request: ParsedAsk): Promise<LlamaContext> {
+    const context = await this.deps.chatModels.context(request.adapters);
+    if (request.maxTokens > context.contextSize - MIN_PROMPT_TOKENS) {
+      throw new DocentError('INVALID_INPUT', tooLongAnswer(request.maxTokens, context.contextSize));
+    }
+    return context;
+  }
+
   /** The answer to a question `start` recorded; if it fails, the question is taken back. */
-  async answer(answerId: string, request: ParsedAsk, question: Question, callbacks: AnswerCallbacks): Promise<Answer> {
+  async answer(answerId: string, request: ParsedAsk, question: Question, context: LlamaContext, callbacks: AnswerCallbacks): Promise<Answer> {
     try {
-      return await this.answerRecorded(answerId, request, question.conversationId, question.history, callbacks);
+      return await this.answerRecorded(answerId, request, question.conversationId, question.history, context, callbacks);
     } catch (error) {
       this.deps.conversations.withdrawQuestion(question);
       throw error;
     }
   }
 
-  private async answerRecorded(answerId: string, request: ParsedAsk, conversationId: number, history: Turn[], callbacks: AnswerCallbacks): Promise<Answer> {
+  private async answerRecorded(
+    answerId: string,
+    request: ParsedAsk,
+    conversationId: number,
+    history: Turn[],
+    context: LlamaContext,
+    callbacks: AnswerCallbacks,
+  ): Promise<Answer> {
     const started = performance.now();
     const loaded = await this.model();
     const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper) : request.question;
     const retrieving = this.retrieve(request, searchQuery, started);
-    // While the question is embedded: the context, and the grammar for as many sources as asked for
-    // (what the prompt holds unless the context is too small for all of them).
+    // While the question is embedded: the grammar for as many sources as asked for (what the
+    // prompt holds unless the context is too small for all of them).
     const { chatModels } = this.deps;
-    const contextReady = chatModels.context(request.adapters.map((a) => ({ path: a.path, scale: a.scale })));
-    contextReady.catch(() => undefined);
     chatModels.grammar(request.sources).catch(() => undefined);
     const found = await retrieving;
     if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
-    const context = await contextReady;
     // One generation at a time per context: it has one sequence.
     return withLock([context, 'generate'], async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
@@ -227,9 +244,9 @@ export interface Question {
 }
 
 /** Tokens the prompt needs besides the answer: instructions, question and at least one source. */
-export const MIN_PROMPT_TOKENS = 384;
+const MIN_PROMPT_TOKENS = 384;
 
-export function tooLongAnswer(maxTokens: number, contextSize: number): string {
+function tooLongAnswer(maxTokens: number, contextSize: number): string {
   return (
     `An answer of up to ${maxTokens} tokens leaves too little of this model's ${contextSize}-token context for the sources. ` +
     `Ask for a shorter answer (maxTokens; --max-tokens on the command line): at most ${Math.max(1, contextSize - MIN_PROMPT_TOKENS)}.`

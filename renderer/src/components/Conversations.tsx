@@ -5,7 +5,7 @@ import { relativeTime } from '../format.js';
 import { Icon } from './Icon.js';
 
 /** A file name for the export: the title without characters file systems refuse. */
-export function exportFileName(conversation: Pick<ConversationSummary, 'id' | 'title'>): string {
+function exportFileName(conversation: Pick<ConversationSummary, 'id' | 'title'>): string {
   // eslint-disable-next-line no-control-regex
   const base = conversation.title.replace(/[\u0000-\u001f<>:"/\\|?*]+/g, ' ').replace(/\s+/g, ' ').trim().replace(/[. ]+$/, '').slice(0, 80);
   return `${base || `Conversation ${conversation.id}`}.md`;
@@ -23,7 +23,10 @@ function download(fileName: string, text: string): void {
 function TitleEditor({ title, onDone }: { title: string; onDone: (title: string | null) => void }) {
   const [value, setValue] = useState(title);
   // Enter or leaving the field keeps the new title; Escape keeps the old one.
-  const finish = (keep: boolean) => onDone(keep && value.trim() && value.trim() !== title ? value.trim() : null);
+  const finish = (keep: boolean) => {
+    const next = value.trim();
+    onDone(keep && next && next !== title ? next : null);
+  };
   return (
     <form
       className="conv conv-rename"
@@ -82,20 +85,18 @@ export function Conversations({ chat }: { chat: ChatState }) {
                   }}
                 />
               ) : (
-                <button
-                  type="button"
-                  className="conv"
-                  onClick={() => void chat.open(c.id)}
-                  onDoubleClick={() => setRenaming(c.id)}
-                  aria-current={c.id === chat.activeId ? 'true' : undefined}
-                  disabled={chat.busy && c.id !== chat.activeId}
-                >
-                  <span className="conv-title">{c.title}</span>
-                  <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
-                </button>
-              )}
-              {renaming !== c.id && (
                 <>
+                  <button
+                    type="button"
+                    className="conv"
+                    onClick={() => void chat.open(c.id)}
+                    onDoubleClick={() => setRenaming(c.id)}
+                    aria-current={c.id === chat.activeId ? 'true' : undefined}
+                    disabled={chat.busy && c.id !== chat.activeId}
+                  >
+                    <span className="conv-title">{c.title}</span>
+                    <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
+                  </button>
                   <button type="button" className="icon-button reveal" onClick={() => setRenaming(c.id)} aria-label={`Rename conversation ${c.title}`}>
                     <Icon name="pencil" size={15} />
                   </button>

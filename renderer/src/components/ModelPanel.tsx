@@ -1,10 +1,9 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
+import { BACKEND_NAMES } from '../../../preload/contract/index.js';
 import type { DocentClient } from '../api/client.js';
 import type { ModelState } from '../state/useModel.js';
 import { basename, bytes } from '../format.js';
 import { Icon } from './Icon.js';
-
-const BACKENDS = { cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal', cpu: 'CPU' } as const;
 
 export function ModelPanel({ client, model }: { client: DocentClient; model: ModelState }) {
   const [path, setPath] = useState('');
@@ -23,7 +22,7 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
     }
   };
 
-  const device = status ? [BACKENDS[status.backend], ...status.deviceNames].filter(Boolean).join(' · ') : '';
+  const device = status ? [BACKEND_NAMES[status.backend], ...status.deviceNames].filter(Boolean).join(' · ') : '';
   const memory = status?.vram ? `${bytes(status.vram.total - status.vram.used)} of ${bytes(status.vram.total)} VRAM free` : status ? `${bytes(status.ram.used)} used, ${bytes(status.ram.free)} of ${bytes(status.ram.total)} RAM free` : '';
 
   return (

@@ -39,8 +39,8 @@ export interface ChatState {
   open(conversationId: number): Promise<void>;
   startNew(): void;
   remove(conversationId: number): Promise<void>;
-  /** False (with loadError set) when the title was refused. */
-  rename(conversationId: number, title: string): Promise<boolean>;
+  /** A refused title sets loadError. */
+  rename(conversationId: number, title: string): Promise<void>;
   /** The conversation as Markdown with its sources, or null (with loadError set). */
   exportMarkdown(conversationId: number): Promise<string | null>;
 }
@@ -246,7 +246,6 @@ export function useChat(client: DocentClient): ChatState {
       const result = await client.renameConversation({ conversationId, title });
       setLoadError(result.ok ? null : result.error.message);
       await refreshList();
-      return result.ok;
     },
     [client, refreshList],
   );
