@@ -15,6 +15,7 @@ interface ChatOptions extends CommonOptions {
   adapter?: AdapterRef[];
   maxTokens: number;
   temperature: number;
+  seed?: number;
 }
 
 /** FILE.gguf or FILE.gguf:SCALE (the last colon, so Windows drive letters survive). */
@@ -23,6 +24,12 @@ function adapterOption(value: string, previous: AdapterRef[] = []): AdapterRef[]
   const ref = match ? { path: match[1]!, scale: Number(match[2]) } : { path: value, scale: 1 };
   if (!ref.path) throw new InvalidArgumentError('expected FILE.gguf or FILE.gguf:SCALE.');
   return [...previous, ref];
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more.');
+  return n;
 }
 
 function temperatureOption(value: string): number {
@@ -37,7 +44,8 @@ function withChatOptions(command: Command): Command {
     .option('--doc <id>', 'only use this document (repeatable)', collect)
     .option('--adapter <file.gguf[:scale]>', 'attach a LoRA adapter, scale 0-4, default 1 (repeatable)', adapterOption)
     .option('--max-tokens <n>', 'longest answer, in tokens', positiveInt, 512)
-    .option('--temperature <t>', 'sampling temperature; 0 is deterministic', temperatureOption, 0);
+    .option('--temperature <t>', 'sampling temperature; 0 is deterministic', temperatureOption, 0)
+    .option('--seed <n>', 'seed for sampling above temperature 0: the same seed gives the same answer', nonNegativeInt);
 }
 
 /** Asks one question, streaming the answer to stdout unless JSON was asked for. */
@@ -57,6 +65,7 @@ async function askOnce(
       adapters: options.adapter ?? [],
       maxTokens: options.maxTokens,
       temperature: options.temperature,
+      seed: options.seed,
     }),
   );
   onStarted?.(answerId);

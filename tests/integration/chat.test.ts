@@ -11,8 +11,10 @@ import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
 import type { Core } from '../../main/core/index.js';
 import { ChatModels } from '../../main/core/llm/chat-model.js';
 import { getRuntime } from '../../main/core/llm/runtime.js';
-import { KNOWN_FACTS_PDF } from '../fixtures/paths.js';
+import { CORPUS, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
 import { ingest, models, openCore, tempDir, value } from './helpers.js';
+
+const CRAZY_ONES_PDF = path.join(CORPUS, '021-pdfa/crazyones-pdfa.pdf');
 
 async function ask(core: Core, question: string, options: Partial<Parameters<Core['ask']>[0]> = {}): Promise<{ answer: Answer; streamed: string }> {
   const { answerId } = value(await core.ask({ question, maxTokens: 48, ...options }));
@@ -262,6 +264,45 @@ describe('chat model errors', () => {
       const { answerId } = value(await core.ask({ question: 'When was the Zanzibar accord signed?' }));
       const empty = await core.waitForAnswer(answerId);
       expect(empty).toMatchObject({ covered: false, sources: [], answer: 'Nothing in your library is close to this question, so I will not answer it from memory.' });
+    } finally {
+      await core.close();
+    }
+  });
+});
+
+describe('questions limited to some documents, and model loading', () => {
+  it('answers only from the documents asked for', async () => {
+    const core = openCore({ chatModelPath: models.chatModel, generationThreads: 1 });
+    try {
+      const files = await ingest(core, [KNOWN_FACTS_PDF, CRAZY_ONES_PDF]);
+      const [facts, crazy] = [KNOWN_FACTS_PDF, CRAZY_ONES_PDF].map((file) => files.find((f) => f.path === file)?.documentId);
+      expect(facts).toBeDefined();
+      expect(crazy).toBeDefined();
+      const question = 'The crazy ones, the misfits and the rebels, and the pipes of the cathedral organ';
+      const everywhere = (await ask(core, question, { maxTokens: 8 })).answer;
+      expect(new Set(everywhere.sources.map((s) => s.documentId))).toEqual(new Set([facts, crazy]));
+      for (const only of [facts!, crazy!]) {
+        const { answer } = await ask(core, question, { documentIds: [only], maxTokens: 8 });
+        expect(answer.sources.length).toBeGreaterThan(0);
+        expect(answer.sources.map((s) => s.documentId)).toEqual(answer.sources.map(() => only));
+      }
+      expect(await core.ask({ question, documentIds: [999] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('reports the progress of loading a chat model', async () => {
+    const core = openCore({ generationThreads: 1 });
+    const seen: { path: string; progress: number }[] = [];
+    core.on('model:progress', (event) => seen.push(event));
+    try {
+      value(await core.loadChatModel({ path: models.chatModel }));
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((e) => e.path === path.resolve(models.chatModel))).toBe(true);
+      const progress = seen.map((e) => e.progress);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      expect(progress.at(-1)).toBe(1);
     } finally {
       await core.close();
     }

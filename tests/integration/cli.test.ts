@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
+import { terminalSafe } from '../../main/cli/common.js';
 import { models, tempDb, tempDir } from './helpers.js';
 
 /** Runs the real `docent` command from source, as a separate process. */
@@ -99,18 +100,26 @@ describe('docent CLI', () => {
     expect(noModel.code).toBe(1);
     expect(noModel.stderr).toContain('MODEL_NOT_FOUND');
 
-    const text = docent(['ask', 'Where do the quokka populations live?', '--db', db, '--model', models.chatModel, '--max-tokens', '24'], env);
+    // With this seed the fixture model cites source 1 (same seed, same answer: checked below).
+    const cites = ['How many pipes does the cathedral organ contain?', '--db', db, '--model', models.chatModel, '--max-tokens', '24', '--temperature', '1', '--seed', '4'];
+    const text = docent(['ask', ...cites], env);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/\n\n(Sources|No sources cited)/);
+    expect(text.stdout).toMatch(/\n\nSources[^\n]*:\n\[1\] Known Facts Report, p\. 3/);
     // eslint-disable-next-line no-control-regex
     expect(text.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
 
-    const json = docent(['ask', 'How many pipes does the cathedral organ contain?', '--json', '--db', db, '--model', models.chatModel, '--max-tokens', '24', '--temperature', '1'], env);
+    const json = docent(['ask', ...cites, '--json', '--doc', '1'], env);
     expect(json.code, json.stderr).toBe(0);
     const answer = JSON.parse(json.stdout) as Record<string, unknown> & { citations: Record<string, unknown>[]; timings: Record<string, unknown> };
     expect(Object.keys(answer)).toEqual(expect.arrayContaining(['answer', 'citations', 'grounded', 'timings']));
     expect(Object.keys(answer.timings).sort()).toEqual(['promptTokens', 'retrievalMs', 'timeToFirstTokenMs', 'tokensPerSecond']);
+    expect(answer.citations.length).toBeGreaterThan(0);
     for (const c of answer.citations) expect(Object.keys(c).sort()).toEqual(['documentId', 'n', 'page', 'text', 'title', 'verified']);
+    expect(answer.citations[0]).toMatchObject({ n: 1, documentId: 1, title: 'Known Facts Report', page: 3 });
+    expect(text.stdout.startsWith(terminalSafe(String(answer['answer'])))).toBe(true);
+    const noSuchDoc = docent(['ask', ...cites, '--doc', '999'], env);
+    expect(noSuchDoc.code).toBe(1);
+    expect(noSuchDoc.stderr).toContain('NOT_FOUND');
 
     const notCovered = docent(['ask', 'What is a good recipe for banana bread?', '--db', db, '--model', models.chatModel], env);
     expect(notCovered.stdout).toMatch(/do not cover[\s\S]*Closest passages:[\s\S]*Known Facts Report, p\. \d/);
