@@ -134,4 +134,14 @@ describe('Markdown export', () => {
     expect(markdown).toContain('**Docent:** It is long [1].');
     expect(markdown).toContain('1. Field Notes, p. 1 (unverified): "It spans the harbour."');
   });
+
+  it('labels what an answer without citations was given apart from the closest passages of one not covered', () => {
+    const answer = (covered: boolean) => ({ id: 2, role: 'assistant' as const, content: 'Hm.', citations: [], sources: [source(1, 'It spans the harbour.')], covered, grounded: false, stopped: false, timings: null, createdAt: '' });
+    const conversation = { id: 1, title: 'Bridges', messages: 2, createdAt: '', updatedAt: '' };
+    const uncited = conversationMarkdown(conversation, [answer(true)]);
+    expect(uncited).toContain('Sources it was given (it cites none):\n\n1. Field Notes, p. 1: "It spans the harbour."');
+    expect(uncited).not.toContain('Closest passages');
+    const notCovered = conversationMarkdown(conversation, [answer(false)]);
+    expect(notCovered).toContain('_The documents do not cover this question._\n\nClosest passages:\n\n1. Field Notes');
+  });
 });

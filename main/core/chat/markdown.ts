@@ -1,6 +1,9 @@
 import type { ConversationSummary, Message } from '../../../preload/contract/index.js';
 
-/** A conversation as Markdown: each question and answer, then the sources each answer cited. */
+/**
+ * A conversation as Markdown: each question and answer, then the sources each answer cited (an
+ * answer that cites none: the sources it was given; one the library does not cover: the closest passages).
+ */
 export function conversationMarkdown(conversation: ConversationSummary, messages: readonly Message[]): string {
   const lines = [`# ${conversation.title}`, '', `_Exported from Docent on ${new Date().toISOString().slice(0, 10)}._`, ''];
   for (const message of messages) {
@@ -13,7 +16,7 @@ export function conversationMarkdown(conversation: ConversationSummary, messages
     const cited = new Map(message.citations.map((c) => [c.n, c]));
     const listed = cited.size > 0 ? [...cited.values()] : message.sources;
     if (listed.length > 0) {
-      lines.push(cited.size > 0 ? 'Sources:' : 'Closest passages:', '');
+      lines.push(cited.size > 0 ? 'Sources:' : message.covered === false ? 'Closest passages:' : 'Sources it was given (it cites none):', '');
       for (const source of listed.sort((a, b) => a.n - b.n)) {
         const check = 'verified' in source ? (source.verified ? '' : ' (unverified)') : '';
         const excerpt = source.text.replace(/\s+/g, ' ').trim();
