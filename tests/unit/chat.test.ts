@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Source } from '../../preload/contract/index.js';
 import { resolveCitations } from '../../main/core/chat/answerer.js';
 import { isCovered } from '../../main/core/chat/coverage.js';
-import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
+import { citationGrammar, findMarkers, finishedText, settledStream } from '../../main/core/chat/grammar.js';
 import { conversationMarkdown } from '../../main/core/chat/markdown.js';
 import { buildPrompt, edgesFirst, tokenBound } from '../../main/core/chat/prompt.js';
 import { sentenceAt, support } from '../../main/core/chat/verify.js';
@@ -119,6 +119,27 @@ describe('prompt assembly', () => {
     expect(prompt.sources).toHaveLength(6);
     expect(calls).toBeGreaterThan(0);
     expect(calls).toBeLessThan(9); // 9 pieces: instructions, question, 6 sources, 1 turn
+  });
+});
+
+describe('streaming an answer', () => {
+  it('holds back a marker until it is finished, and streams exactly the text that is saved', () => {
+    const streamed: string[] = [];
+    const push = settledStream((text) => streamed.push(text));
+    for (const chunk of ['It is', ' long [', '1', '] and', ' wide ', '[', '2']) push(chunk);
+    expect(streamed).toEqual(['It is', ' long', ' [1] and', ' wide']);
+    expect(finishedText('It is long [1] and wide [2')).toBe('It is long [1] and wide');
+
+    // Whatever the chunks, the streamed text is what is saved.
+    const texts = ['Plain text.', 'Ends open [', 'Ends open [12', 'Ends [1] done [2]', 'Space before [3 ', 'a [1]b [ ', '  ', '[', ''];
+    for (const text of texts) {
+      for (let size = 1; size <= 4; size++) {
+        let out = '';
+        const stream = settledStream((t) => (out += t));
+        for (let i = 0; i < text.length; i += size) stream(text.slice(i, i + size));
+        expect(out, `${JSON.stringify(text)} in chunks of ${size}`).toBe(finishedText(text));
+      }
+    }
   });
 });
 

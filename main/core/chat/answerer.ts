@@ -7,7 +7,7 @@ import { DocentError } from '../errors.js';
 import type { ChatModels } from '../llm/chat-model.js';
 import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
-import { findMarkers } from './grammar.js';
+import { findMarkers, settledStream, finishedText } from './grammar.js';
 import { buildPrompt, type Turn } from './prompt.js';
 import { bestSupportingSpan, sentenceAt, SUPPORT_THRESHOLD } from './verify.js';
 
@@ -119,6 +119,7 @@ export class Answerer {
         const grammar = await chatModels.grammar(prompt.sources.length);
         let firstToken: number | null = null;
         let generatedTokens = 0;
+        const stream = settledStream(callbacks.onText);
         session.setChatHistory(chatHistory(prompt.system, prompt.history));
         let text = await this.generate(session, request.question, {
           grammar,
@@ -132,12 +133,12 @@ export class Answerer {
           },
           onTextChunk: (chunk) => {
             firstToken ??= performance.now();
-            callbacks.onText(chunk);
+            stream(chunk);
           },
         }, callbacks.signal);
         const finished = performance.now();
-        // A generation cut off by maxTokens or Stop may end inside a marker ("... [2").
-        text = text.replace(/\s*\[\d*$/, '');
+        // A generation cut off by maxTokens or Stop may end inside a marker ("... [2"); that was not streamed either.
+        text = finishedText(text);
         const citations = resolveCitations(text, prompt.sources);
         const timings: Timings = {
           retrievalMs: found.retrievalMs,

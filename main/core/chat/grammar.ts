@@ -18,3 +18,25 @@ export function citationGrammar(sourceCount: number): string {
 export function findMarkers(answer: string): { n: number; index: number }[] {
   return [...answer.matchAll(/\[(\d+)\]/g)].map((m) => ({ n: Number(m[1]), index: m.index }));
 }
+
+/** What may still change at the end of a text being generated: a marker not finished ("... [2") and the space before it, or trailing space. */
+const OPEN_END = /\s*(?:\[\d*)?$/;
+
+/** The text without what a generation cut off by maxTokens or Stop left open at its end. */
+export function finishedText(text: string): string {
+  return text.replace(OPEN_END, '');
+}
+
+/**
+ * Passes streamed text on, holding back its open end until what follows settles it, so that
+ * what streams is exactly `finishedText` of the whole: "[" and "2" wait for "]".
+ */
+export function settledStream(emit: (text: string) => void): (chunk: string) => void {
+  let held = '';
+  return (chunk) => {
+    const text = held + chunk;
+    const open = OPEN_END.exec(text)!;
+    held = open[0];
+    if (open.index > 0) emit(text.slice(0, open.index));
+  };
+}
