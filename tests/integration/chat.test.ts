@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { withLock } from 'lifecycle-utils';
 import { LlamaChatSession, TokenBias } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AskRequest, DEFAULT_ASK_SOURCES, type Answer } from '../../preload/contract/index.js';
@@ -9,7 +10,7 @@ import { openDatabase } from '../../main/core/store/database.js';
 import { ConversationStore } from '../../main/core/store/conversations.js';
 import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
 import type { Core } from '../../main/core/index.js';
-import { ChatModels } from '../../main/core/llm/chat-model.js';
+import { ChatModels, MAX_ADAPTER_CONTEXTS } from '../../main/core/llm/chat-model.js';
 import { getRuntime } from '../../main/core/llm/runtime.js';
 import { CORPUS, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
 import { ingest, models, openCore, tempDir, value } from './helpers.js';
@@ -218,6 +219,33 @@ describe('answers that meet a model change or a failure', () => {
       const followUp = answerer.start({ ...request, conversationId: kept });
       await expect(answerer.answer('a2', request, followUp, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
+
+    } finally {
+      await chatModels.dispose();
+      db.close();
+    }
+  });
+  it('fails an answer clearly whose context was freed before it began, and takes its question back', async () => {
+    const db = openDatabase(':memory:');
+    const conversations = new ConversationStore(db);
+    const chatModels = new ChatModels(() => undefined, 1);
+    await chatModels.load(models.chatModel);
+    const hit = { chunkId: 1, documentId: 1, title: 'Notes', page: 1, text: 'The Zanzibar accord was signed in 1932.', charStart: 0, charEnd: 39, boxes: [], score: 1, vectorScore: 1, keywordScore: null };
+    const answerer = new Answerer({ conversations, chatModels, chatModelPath: () => models.chatModel, search: () => Promise.resolve([hit]), coverage: DEFAULT_COVERAGE });
+    const request = AskRequest.parse({ question: 'When was the Zanzibar accord signed?', maxTokens: 4, adapters: [{ path: models.loraMatching, scale: 1 }] });
+    const callbacks = { signal: new AbortController().signal, onText: () => undefined };
+    try {
+      const context = await answerer.context(request);
+      // Two other adapter sets take its place, as when scales are tried while it waits.
+      for (const scale of [0.5, 0.25]) await chatModels.context([{ path: models.loraMatching, scale }]);
+      expect(context.disposed).toBe(true);
+      const question = answerer.start(request);
+      await expect(answerer.answer('a1', request, question, context, callbacks)).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/unloaded before it began/) });
+      expect(conversations.get(question.conversationId)).toBeNull();
+      // Asked again, it gets a context and an answer.
+      const again = answerer.start(request);
+      const answer = await answerer.answer('a2', request, again, await answerer.context(request), callbacks);
+      expect(answer).toMatchObject({ covered: true, sources: [expect.objectContaining({ title: 'Notes' })] });
     } finally {
       await chatModels.dispose();
       db.close();
@@ -226,6 +254,49 @@ describe('answers that meet a model change or a failure', () => {
 });
 
 describe('a loaded chat model', () => {
+  it('keeps the context without adapters and the most recently used adapter sets, and frees the others', async () => {
+    const chatModels = new ChatModels(() => undefined, 1);
+    try {
+      await chatModels.load(models.chatModel);
+      const base = await chatModels.context([]);
+      const at = (scale: number) => chatModels.context([{ path: models.loraMatching, scale }]);
+      const one = await at(1);
+      const half = await at(0.5);
+      expect(MAX_ADAPTER_CONTEXTS).toBe(2);
+      expect(await at(1)).toBe(one); // reused, and now the most recently used
+      const quarter = await at(0.25); // frees 0.5, used least recently
+      expect(half.disposed).toBe(true);
+      expect([base, one, quarter].map((c) => c.disposed)).toEqual([false, false, false]);
+      const halfAgain = await at(0.5);
+      expect(halfAgain).not.toBe(half);
+      expect(one.disposed).toBe(true);
+      expect([base, quarter, halfAgain].map((c) => c.disposed)).toEqual([false, false, false]);
+      // Scale 0 needs no context: the one without adapters serves it.
+      expect(await at(0)).toBe(base);
+
+      // A context still generating is freed when its answer ends, not before.
+      const busy = quarter;
+      await at(0.5); // quarter is now the least recently used
+      let disposedDuring: boolean | null = null;
+      const generating = withLock([busy, 'generate'], async () => {
+        const session = new LlamaChatSession({ contextSequence: busy.getSequence(), autoDisposeSequence: true });
+        const text = await session.prompt('Say something long.', {
+          maxTokens: 64,
+          onTextChunk: () => (disposedDuring ??= busy.disposed),
+        });
+        session.dispose();
+        return text;
+      });
+      await at(0.75); // frees quarter, which is generating
+      await expect(generating).resolves.toEqual(expect.any(String));
+      expect(disposedDuring).toBe(false);
+      await vi.waitFor(() => expect(busy.disposed).toBe(true));
+      expect(base.disposed).toBe(false);
+    } finally {
+      await chatModels.dispose();
+    }
+  });
+
   it('comes with the grammar for the usual number of sources, so the first answer does not build it', async () => {
     const llama = await getRuntime();
     const createGrammar = vi.spyOn(llama, 'createGrammar');

@@ -108,6 +108,8 @@ export class Answerer {
     if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
     // One generation at a time per context: it has one sequence.
     return withLock([context, 'generate'], async () => {
+      // Freed while this answer waited for it: another model was loaded, or other adapter sets took its place.
+      if (context.disposed) throw new DocentError('CANCELLED', 'The model or adapters this answer was to use were unloaded before it began. Ask again.');
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
       try {
         const prompt = buildPrompt(request.question, found.sources, history, {

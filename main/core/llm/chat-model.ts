@@ -1,4 +1,4 @@
-import { withLock } from 'lifecycle-utils';
+import { isLockActive, withLock } from 'lifecycle-utils';
 import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
 import { DEFAULT_ASK_SOURCES, type ModelStatus } from '../../../preload/contract/index.js';
 import { citationGrammar } from '../chat/grammar.js';
@@ -19,6 +19,9 @@ interface Loaded {
 
 const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'jina-bert-v2', 't5encoder', 'modern-bert']);
 const MAX_CONTEXT = 8192;
+/** Contexts kept for adapter sets besides the one without adapters (see evictAdapterContexts). */
+export const MAX_ADAPTER_CONTEXTS = 2;
+const NO_ADAPTERS = JSON.stringify([]);
 
 /** Refuses what is not a chat model before llama.cpp is asked to load it. */
 function checkChatModel(info: ModelFileInfo): void {
@@ -89,12 +92,42 @@ export class ChatModels {
     const active = adapters.filter((a) => a.scale > 0);
     const key = JSON.stringify(active.map((a) => [a.path, a.scale]));
     let context = loaded.contexts.get(key);
+    if (context) {
+      // Most recently used last.
+      loaded.contexts.delete(key);
+      loaded.contexts.set(key, context);
+      return context;
+    }
+    if (active.length > 0) await this.evictAdapterContexts(loaded, MAX_ADAPTER_CONTEXTS - 1);
+    // The eviction may have waited: another call may have created this context meanwhile.
+    context = loaded.contexts.get(key);
     if (!context) {
       context = this.createContext(loaded, active);
       loaded.contexts.set(key, context);
-      context.catch(() => loaded.contexts.delete(key));
+      context.catch(() => loaded.contexts.get(key) === context && loaded.contexts.delete(key));
     }
     return context;
+  }
+
+  /**
+   * Frees the least recently used adapter contexts until at most `keep` remain; the context
+   * without adapters stays. Each holds a KV cache as large as the base model's, so trying scales
+   * must not pile them up. One still generating is freed once its answer ends; one that is idle
+   * is freed before this returns, so its memory is back before another context is made.
+   */
+  private async evictAdapterContexts(loaded: Loaded, keep: number): Promise<void> {
+    const adapterKeys = [...loaded.contexts.keys()].filter((key) => key !== NO_ADAPTERS);
+    const freed: Promise<void>[] = [];
+    for (const key of adapterKeys.slice(0, Math.max(0, adapterKeys.length - keep))) {
+      const ready = loaded.contexts.get(key)!;
+      loaded.contexts.delete(key);
+      const context = await ready.catch(() => null);
+      if (!context) continue;
+      const busy = isLockActive([context, 'generate']);
+      const disposed = withLock([context, 'generate'], () => context.dispose());
+      if (!busy) freed.push(disposed);
+    }
+    await Promise.all(freed);
   }
 
   /** The grammar that admits citation markers [1] .. [sourceCount] and no others. */
