@@ -87,6 +87,8 @@ export async function runChatBench(samples = 60, answers = 200): Promise<ChatBen
       const off = fresh.on('chat:token', () => (first = Number.isNaN(first) ? performance.now() - start : first));
       const answer = await ask(fresh, question, { temperature: 0, maxTokens: 1 });
       off();
+      // A first token that opens a citation marker is held back until the marker is finished.
+      if (Number.isNaN(first)) throw new Error(`No token of the answer to "${question}" was streamed: ${JSON.stringify(answer.answer)}`);
       return { first, answer };
     };
     const timeBare = async (question: string, sources: Answer['sources']) => {

@@ -127,11 +127,11 @@ describe('streaming an answer', () => {
     const streamed: string[] = [];
     const push = settledStream((text) => streamed.push(text));
     for (const chunk of ['It is', ' long [', '1', '] and', ' wide ', '[', '2']) push(chunk);
-    expect(streamed).toEqual(['It is', ' long', ' [1] and', ' wide']);
-    expect(finishedText('It is long [1] and wide [2')).toBe('It is long [1] and wide');
+    expect(streamed).toEqual(['It is', ' long ', '[1] and', ' wide ']);
+    expect(finishedText('It is long [1] and wide [2')).toBe('It is long [1] and wide ');
 
     // Whatever the chunks, the streamed text is what is saved.
-    const texts = ['Plain text.', 'Ends open [', 'Ends open [12', 'Ends [1] done [2]', 'Space before [3 ', 'a [1]b [ ', '  ', '[', ''];
+    const texts = ['Plain text.', 'Ends open [', 'Ends open [12', 'Ends [1] done [2]', 'Space after [3] ', 'a [1]b [', '  ', '[', '[1', ''];
     for (const text of texts) {
       for (let size = 1; size <= 4; size++) {
         let out = '';

@@ -19,24 +19,25 @@ export function findMarkers(answer: string): { n: number; index: number }[] {
   return [...answer.matchAll(/\[(\d+)\]/g)].map((m) => ({ n: Number(m[1]), index: m.index }));
 }
 
-/** What may still change at the end of a text being generated: a marker not finished ("... [2") and the space before it, or trailing space. */
-const OPEN_END = /\s*(?:\[\d*)?$/;
+/** A citation marker still being written at the end of a generated text ("... [2"). */
+const OPEN_MARKER = /\[\d*$/;
 
-/** The text without what a generation cut off by maxTokens or Stop left open at its end. */
+/** The text without a marker a generation cut off by maxTokens or Stop left unfinished at its end. */
 export function finishedText(text: string): string {
-  return text.replace(OPEN_END, '');
+  return text.replace(OPEN_MARKER, '');
 }
 
 /**
- * Passes streamed text on, holding back its open end until what follows settles it, so that
- * what streams is exactly `finishedText` of the whole: "[" and "2" wait for "]".
+ * Passes streamed text on, holding back a marker until it is finished ("[" and "2" wait for
+ * "]"), so that what streams is exactly `finishedText` of the whole.
  */
 export function settledStream(emit: (text: string) => void): (chunk: string) => void {
   let held = '';
   return (chunk) => {
     const text = held + chunk;
-    const open = OPEN_END.exec(text)!;
-    held = open[0];
-    if (open.index > 0) emit(text.slice(0, open.index));
+    const open = OPEN_MARKER.exec(text);
+    held = open ? open[0] : '';
+    const ready = open ? text.slice(0, open.index) : text;
+    if (ready) emit(ready);
   };
 }
