@@ -133,6 +133,14 @@ export function buildProgram(): Command {
   registerChatCommands(program);
   registerModelCommand(program);
   registerServeCommand(program);
+
+  // The common options may also come before the command: docent --db lib.sqlite docs.
+  withCommonOptions(program).hook('preAction', (_program, action) => {
+    for (const key of ['db', 'embeddingModel', 'json']) {
+      const given: unknown = program.getOptionValue(key);
+      if (given !== undefined && action.getOptionValue(key) === undefined) action.setOptionValue(key, given);
+    }
+  });
   return program;
 }
 

@@ -89,6 +89,10 @@ describe('docent CLI', () => {
     expect(docent(['rm', String(report['id']), '--db', db]).code).toBe(1);
     const after = JSON.parse(docent(['docs', '--json', '--db', db]).stdout) as { documents: unknown[] };
     expect(after.documents).toHaveLength(1);
+    // The common options may come before the command as well.
+    const before = docent(['--db', db, '--json', 'docs']);
+    expect(before.code, before.stderr).toBe(0);
+    expect(JSON.parse(before.stdout)).toEqual(after);
   });
 
   it('asks with streaming output and sources, as JSON, in a chat session, and exports the conversation', () => {
@@ -144,7 +148,7 @@ describe('docent CLI', () => {
     expect(docent(['export', '999', '--db', db]).code).toBe(1);
 
     // Rename and delete, with the options after or before the arguments.
-    const renamed = docent(['conversations', 'rename', String(saved), 'Quokkas and weeds', '--db', db, '--json']);
+    const renamed = docent(['--json', 'conversations', 'rename', String(saved), 'Quokkas and weeds', '--db', db]);
     expect(renamed.code, renamed.stderr).toBe(0);
     expect(JSON.parse(renamed.stdout).conversation).toMatchObject({ id: saved, title: 'Quokkas and weeds', messages: 4 });
     expect(docent(['conversations', '--db', db]).stdout).toMatch(new RegExp(`^${saved} .*4 messages  Quokkas and weeds$`, 'm'));
