@@ -1,10 +1,9 @@
-import { withLock } from 'lifecycle-utils';
 import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaContext } from 'node-llama-cpp';
 import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
-import type { ChatModels } from '../llm/chat-model.js';
+import { withGeneration, type ChatModels } from '../llm/chat-model.js';
 import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
 import { findMarkers, settledStream, finishedText } from './grammar.js';
@@ -106,8 +105,7 @@ export class Answerer {
     chatModels.grammar(request.sources).catch(() => undefined);
     const found = await retrieving;
     if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
-    // One generation at a time per context: it has one sequence.
-    return withLock([context, 'generate'], async () => {
+    return withGeneration(context, async () => {
       // Freed while this answer waited for it: another model was loaded, or other adapter sets took its place.
       if (context.disposed) throw new DocentError('CANCELLED', 'The model or adapters this answer was to use were unloaded before it began. Ask again.');
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
@@ -219,7 +217,7 @@ export class Answerer {
   /** "And in 2019?" becomes a question that stands alone; the original words are kept for recall. */
   private async standaloneQuery(question: string, history: Turn[], chatWrapper: ChatWrapper): Promise<string> {
     const context = await this.deps.chatModels.context([]);
-    const rewritten = await withLock([context, 'generate'], async () => {
+    const rewritten = await withGeneration(context, async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper, autoDisposeSequence: true });
       try {
         const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text.slice(0, 500)}`).join('\n');

@@ -15,6 +15,8 @@ interface Loaded {
   chatWrapper: ChatWrapper;
   /** One context per adapter set: the base model is loaded once and shared. */
   contexts: Map<string, Promise<LlamaContext>>;
+  /** Adapter files found to fit this model, by path: each file's header is read once, not per answer. */
+  adapterChecks: Map<string, Promise<void>>;
 }
 
 const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'jina-bert-v2', 't5encoder', 'modern-bert']);
@@ -22,6 +24,28 @@ const MAX_CONTEXT = 8192;
 /** Contexts kept for adapter sets besides the one without adapters (see evictAdapterContexts). */
 export const MAX_ADAPTER_CONTEXTS = 2;
 const NO_ADAPTERS = JSON.stringify([]);
+
+/**
+ * Runs `work` while it alone generates in `context`: a context has one sequence, so answers in it
+ * take turns, and it is disposed only between them.
+ */
+export function withGeneration<T>(context: LlamaContext, work: () => Promise<T>): Promise<T> {
+  return withLock(generation(context), work);
+}
+
+/** Whether an answer is being generated in `context` (or waits to be). */
+function generating(context: LlamaContext): boolean {
+  return isLockActive(generation(context));
+}
+
+function generation(context: LlamaContext) {
+  return [context, 'generate'] as const;
+}
+
+/** Disposes a context once the answer being generated in it, if any, has ended. */
+function disposeBetweenAnswers(context: LlamaContext): Promise<void> {
+  return withGeneration(context, () => context.dispose());
+}
 
 /** Refuses what is not a chat model before llama.cpp is asked to load it. */
 function checkChatModel(info: ModelFileInfo): void {
@@ -64,7 +88,7 @@ export class ChatModels {
           modelPath: info.path,
           onLoadProgress: (progress) => this.onProgress(info.path, progress),
         });
-        this.loaded = { info, model, chatWrapper: resolveChatWrapper(model), contexts: new Map() };
+        this.loaded = { info, model, chatWrapper: resolveChatWrapper(model), contexts: new Map(), adapterChecks: new Map() };
       } catch (error) {
         throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${errorMessage(error)}`);
       }
@@ -88,43 +112,38 @@ export class ChatModels {
   async context(adapters: readonly ResolvedAdapter[]): Promise<LlamaContext> {
     const loaded = this.loaded;
     if (!loaded) throw new DocentError('MODEL_NOT_FOUND', 'No chat model is loaded.');
-    for (const adapter of adapters) if (adapter.scale === 0) await checkAdapter(adapter.path, loaded.info);
+    for (const adapter of adapters) if (adapter.scale === 0) await checkAdapterOnce(loaded, adapter.path);
     const active = adapters.filter((a) => a.scale > 0);
     const key = JSON.stringify(active.map((a) => [a.path, a.scale]));
-    let context = loaded.contexts.get(key);
+    const context = loaded.contexts.get(key);
     if (context) {
       // Most recently used last.
       loaded.contexts.delete(key);
       loaded.contexts.set(key, context);
       return context;
     }
-    if (active.length > 0) await this.evictAdapterContexts(loaded, MAX_ADAPTER_CONTEXTS - 1);
+    if (active.length > 0) await this.evictAdapterContexts(loaded);
     // The eviction may have waited: another call may have created this context meanwhile.
-    context = loaded.contexts.get(key);
-    if (!context) {
-      context = this.createContext(loaded, active);
-      loaded.contexts.set(key, context);
-      context.catch(() => loaded.contexts.get(key) === context && loaded.contexts.delete(key));
-    }
-    return context;
+    return remembered(loaded.contexts, key, () => this.createContext(loaded, active));
   }
 
   /**
-   * Frees the least recently used adapter contexts until at most `keep` remain; the context
-   * without adapters stays. Each holds a KV cache as large as the base model's, so trying scales
-   * must not pile them up. One still generating is freed once its answer ends; one that is idle
-   * is freed before this returns, so its memory is back before another context is made.
+   * Frees the least recently used adapter contexts so that, with the one about to be made, at most
+   * MAX_ADAPTER_CONTEXTS remain; the context without adapters stays. Each holds a KV cache as
+   * large as the base model's, so trying scales must not pile them up. One still generating is
+   * freed once its answer ends; one that is idle is freed before this returns, so its memory is
+   * back before another context is made.
    */
-  private async evictAdapterContexts(loaded: Loaded, keep: number): Promise<void> {
+  private async evictAdapterContexts(loaded: Loaded): Promise<void> {
     const adapterKeys = [...loaded.contexts.keys()].filter((key) => key !== NO_ADAPTERS);
     const freed: Promise<void>[] = [];
-    for (const key of adapterKeys.slice(0, Math.max(0, adapterKeys.length - keep))) {
+    for (const key of adapterKeys.slice(0, Math.max(0, adapterKeys.length - (MAX_ADAPTER_CONTEXTS - 1)))) {
       const ready = loaded.contexts.get(key)!;
       loaded.contexts.delete(key);
       const context = await ready.catch(() => null);
       if (!context) continue;
-      const busy = isLockActive([context, 'generate']);
-      const disposed = withLock([context, 'generate'], () => context.dispose());
+      const busy = generating(context);
+      const disposed = disposeBetweenAnswers(context);
       if (!busy) freed.push(disposed);
     }
     await Promise.all(freed);
@@ -132,17 +151,11 @@ export class ChatModels {
 
   /** The grammar that admits citation markers [1] .. [sourceCount] and no others. */
   grammar(sourceCount: number): Promise<LlamaGrammar> {
-    let grammar = this.grammars.get(sourceCount);
-    if (!grammar) {
-      grammar = getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) }));
-      this.grammars.set(sourceCount, grammar);
-      grammar.catch(() => this.grammars.delete(sourceCount));
-    }
-    return grammar;
+    return remembered(this.grammars, sourceCount, () => getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) })));
   }
 
   private async createContext(loaded: Loaded, adapters: ResolvedAdapter[]): Promise<LlamaContext> {
-    for (const adapter of adapters) await checkAdapter(adapter.path, loaded.info);
+    for (const adapter of adapters) await checkAdapterOnce(loaded, adapter.path);
     takeLlamaErrors();
     try {
       return await loaded.model.createContext({
@@ -182,10 +195,25 @@ export class ChatModels {
     if (!loaded) return;
     for (const ready of loaded.contexts.values()) {
       const context = await ready.catch(() => null);
-      if (context) await withLock([context, 'generate'], () => context.dispose());
+      if (context) await disposeBetweenAnswers(context);
     }
     await loaded.model.dispose();
   }
+}
+
+/** `checkAdapter`, remembered while the model is loaded; a refusal is not, so a fixed file is read again. */
+function checkAdapterOnce(loaded: Loaded, file: string): Promise<void> {
+  return remembered(loaded.adapterChecks, file, () => checkAdapter(file, loaded.info));
+}
+
+/** What `map` holds for `key`, made by `make` the first time; a failure is forgotten, so the next call tries again. */
+function remembered<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V>): Promise<V> {
+  const known = map.get(key);
+  if (known) return known;
+  const made = make();
+  map.set(key, made);
+  made.catch(() => map.get(key) === made && map.delete(key));
+  return made;
 }
 
 async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {
