@@ -5,7 +5,7 @@ import readline from 'node:readline/promises';
 import type { AdapterRef, Answer } from '../../preload/contract/index.js';
 import { toApiError, errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
-import { chatModelPath, collect, describe, ExitError, EXIT_FAILED, positiveInt, print, say, terminalSafe, unwrap, withCommonOptions, withCore, type CommonOptions } from './common.js';
+import { chatModelPath, collect, describe, ExitError, EXIT_FAILED, nonNegativeInt, positiveInt, print, say, terminalSafe, unwrap, withCore, type CommonOptions } from './common.js';
 import { answerSources } from './output.js';
 
 interface ChatOptions extends CommonOptions {
@@ -26,12 +26,6 @@ function adapterOption(value: string, previous: AdapterRef[] = []): AdapterRef[]
   return [...previous, ref];
 }
 
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more.');
-  return n;
-}
-
 function temperatureOption(value: string): number {
   const t = Number(value);
   if (!Number.isFinite(t) || t < 0 || t > 2) throw new InvalidArgumentError('expected a number from 0 to 2.');
@@ -39,7 +33,7 @@ function temperatureOption(value: string): number {
 }
 
 function withChatOptions(command: Command): Command {
-  return withCommonOptions(command)
+  return command
     .option('--model <file.gguf>', 'chat model (default: DOCENT_MODEL)')
     .option('--doc <id>', 'only use this document (repeatable)', collect)
     .option('--adapter <file.gguf[:scale]>', 'attach a LoRA adapter, scale 0-4, default 1 (repeatable)', adapterOption)
@@ -171,27 +165,25 @@ export function registerChatCommands(program: Command): void {
     });
   });
 
-  const conversations = withCommonOptions(
-    program.command('conversations').description('list saved conversations; rename or delete one with its subcommands'),
-  ).action(async (options: CommonOptions) => {
-    await withCore(options, async (core) => {
-      const { conversations } = unwrap(await core.listConversations({}));
-      const text = conversations.length
-        ? conversations.map((c) => `${String(c.id).padEnd(4)} ${c.updatedAt.slice(0, 16).replace('T', ' ')}  ${String(c.messages).padStart(3)} messages  ${c.title}`).join('\n')
-        : 'No conversations yet. Start one with: docent ask "<question>" --model FILE.gguf';
-      print(options, { conversations }, text);
+  const conversations = program
+    .command('conversations')
+    .description('list saved conversations; rename or delete one with its subcommands')
+    .action(async (options: CommonOptions) => {
+      await withCore(options, async (core) => {
+        const { conversations } = unwrap(await core.listConversations({}));
+        const text = conversations.length
+          ? conversations.map((c) => `${String(c.id).padEnd(4)} ${c.updatedAt.slice(0, 16).replace('T', ' ')}  ${String(c.messages).padStart(3)} messages  ${c.title}`).join('\n')
+          : 'No conversations yet. Start one with: docent ask "<question>" --model FILE.gguf';
+        print(options, { conversations }, text);
+      });
     });
-  });
 
-  // The subcommands take the options of `conversations` (--db, --json, ...), before or after their arguments.
   conversations
     .command('rename')
     .description('give a conversation a new title')
     .argument('<conversation id>', 'conversation id', positiveInt)
     .argument('<title>', 'the new title')
-    .configureHelp({ showGlobalOptions: true })
-    .action(async (id: number, title: string, _: unknown, command: Command) => {
-      const options = command.optsWithGlobals<CommonOptions>();
+    .action(async (id: number, title: string, options: CommonOptions) => {
       await withCore(options, async (core) => {
         const conversation = unwrap(await core.renameConversation({ conversationId: id, title }));
         print(options, { conversation }, `Conversation ${conversation.id} is now "${conversation.title}".`);
@@ -202,27 +194,24 @@ export function registerChatCommands(program: Command): void {
     .command('rm')
     .description('delete a conversation, its messages and their citations (the documents stay)')
     .argument('<conversation id>', 'conversation id', positiveInt)
-    .configureHelp({ showGlobalOptions: true })
-    .action(async (id: number, _: unknown, command: Command) => {
-      const options = command.optsWithGlobals<CommonOptions>();
+    .action(async (id: number, options: CommonOptions) => {
       await withCore(options, async (core) => {
         const { deleted } = unwrap(await core.deleteConversation({ conversationId: id }));
         print(options, { deleted }, `Deleted conversation ${deleted}.`);
       });
     });
 
-  withCommonOptions(
-    program
-      .command('export')
-      .description('print a conversation as Markdown, with its sources')
-      .argument('<conversation id>', 'conversation id', positiveInt)
-      .option('-o, --output <file>', 'write to this file instead of stdout'),
-  ).action(async (id: number, options: CommonOptions & { output?: string }) => {
-    await withCore(options, async (core) => {
-      const { markdown } = unwrap(await core.exportConversation({ conversationId: id }));
-      if (options.output) fs.writeFileSync(options.output, markdown);
-      else if (options.json) print(options, { markdown }, '');
-      else process.stdout.write(process.stdout.isTTY ? terminalSafe(markdown) : markdown);
+  program
+    .command('export')
+    .description('print a conversation as Markdown, with its sources')
+    .argument('<conversation id>', 'conversation id', positiveInt)
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (id: number, options: CommonOptions & { output?: string }) => {
+      await withCore(options, async (core) => {
+        const { markdown } = unwrap(await core.exportConversation({ conversationId: id }));
+        if (options.output) fs.writeFileSync(options.output, markdown);
+        else if (options.json) print(options, { markdown }, '');
+        else process.stdout.write(process.stdout.isTTY ? terminalSafe(markdown) : markdown);
+      });
     });
-  });
 }

@@ -57,11 +57,17 @@ export function describe(error: ApiError): string {
   return `${error.message} [${error.code}]`;
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number.');
-  return n;
+/** A parser for a whole-number option or argument of at least `min`. */
+function wholeNumber(min: number, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(expected);
+    return n;
+  };
 }
+
+export const positiveInt = wholeNumber(1, 'expected a positive whole number.');
+export const nonNegativeInt = wholeNumber(0, 'expected a whole number, 0 or more.');
 
 export function collect(value: string, previous: number[] = []): number[] {
   return [...previous, positiveInt(value)];

@@ -67,20 +67,28 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
 }
 
 export function buildProgram(): Command {
-  const program = new Command('docent')
+  // The common options belong to the program, so they may come before or after any command
+  // (docent --db lib.sqlite docs, docent docs --db lib.sqlite; given twice, the later wins), and
+  // every command's help lists them. Each action finds them among its own options.
+  const program = withCommonOptions(new Command('docent'))
     .description('Docent: ask your PDFs, get answers with page-exact citations. Everything runs on this machine.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      for (const option of program.options) action.setOptionValue(option.attributeName(), program.getOptionValue(option.attributeName()));
+    });
 
-  withCommonOptions(
-    program
-      .command('ingest')
-      .description('add PDF files or folders (recursively) to the library; exit 1 if any file failed')
-      .argument('<paths...>', 'PDF files or folders'),
-  ).action(ingestCommand);
+  program
+    .command('ingest')
+    .description('add PDF files or folders (recursively) to the library; exit 1 if any file failed')
+    .argument('<paths...>', 'PDF files or folders')
+    .action(ingestCommand);
 
-  withCommonOptions(program.command('docs').description('list the documents in the library')).action(
-    async (options: CommonOptions) => {
+  program
+    .command('docs')
+    .description('list the documents in the library')
+    .action(async (options: CommonOptions) => {
       await withCore(options, async (core) => {
         const { documents } = unwrap(await core.listDocuments({}));
         print(
@@ -99,48 +107,40 @@ export function buildProgram(): Command {
           documentsTable(documents),
         );
       });
-    },
-  );
-
-  withCommonOptions(
-    program
-      .command('search')
-      .description('search the library: hybrid (vectors + keywords) by default')
-      .argument('<query>', 'what to look for')
-      .option('--k <n>', 'number of results', positiveInt, 10)
-      .option('--doc <id>', 'only search this document (repeatable)', collect)
-      .addOption(new Option('--mode <mode>', 'which search to run').choices(['hybrid', 'vector', 'keyword']).default('hybrid')),
-  ).action(async (query: string, options: CommonOptions & { k: number; doc?: number[]; mode: 'hybrid' | 'vector' | 'keyword' }) => {
-    await withCore(options, async (core) => {
-      const { hits } = unwrap(await core.search({ query, k: options.k, mode: options.mode, documentIds: options.doc }));
-      print(
-        options,
-        { hits: hits.map((h) => ({ documentId: h.documentId, title: h.title, page: h.page, text: h.text, score: h.score })) },
-        hitsText(hits),
-      );
     });
-  });
 
-  withCommonOptions(
-    program.command('rm').description('remove a document and everything indexed from it').argument('<id>', 'document id', positiveInt),
-  ).action(async (id: number, options: CommonOptions) => {
-    await withCore(options, async (core) => {
-      const { removed } = unwrap(await core.removeDocument({ documentId: id }));
-      print(options, { removed }, `Removed document ${removed}.`);
+  program
+    .command('search')
+    .description('search the library: hybrid (vectors + keywords) by default')
+    .argument('<query>', 'what to look for')
+    .option('--k <n>', 'number of results', positiveInt, 10)
+    .option('--doc <id>', 'only search this document (repeatable)', collect)
+    .addOption(new Option('--mode <mode>', 'which search to run').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
+    .action(async (query: string, options: CommonOptions & { k: number; doc?: number[]; mode: 'hybrid' | 'vector' | 'keyword' }) => {
+      await withCore(options, async (core) => {
+        const { hits } = unwrap(await core.search({ query, k: options.k, mode: options.mode, documentIds: options.doc }));
+        print(
+          options,
+          { hits: hits.map((h) => ({ documentId: h.documentId, title: h.title, page: h.page, text: h.text, score: h.score })) },
+          hitsText(hits),
+        );
+      });
     });
-  });
+
+  program
+    .command('rm')
+    .description('remove a document and everything indexed from it')
+    .argument('<id>', 'document id', positiveInt)
+    .action(async (id: number, options: CommonOptions) => {
+      await withCore(options, async (core) => {
+        const { removed } = unwrap(await core.removeDocument({ documentId: id }));
+        print(options, { removed }, `Removed document ${removed}.`);
+      });
+    });
 
   registerChatCommands(program);
   registerModelCommand(program);
   registerServeCommand(program);
-
-  // The common options may also come before the command: docent --db lib.sqlite docs.
-  withCommonOptions(program).hook('preAction', (_program, action) => {
-    for (const key of ['db', 'embeddingModel', 'json']) {
-      const given: unknown = program.getOptionValue(key);
-      if (given !== undefined && action.getOptionValue(key) === undefined) action.setOptionValue(key, given);
-    }
-  });
   return program;
 }
 
