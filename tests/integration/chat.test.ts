@@ -1,16 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { withLock } from 'lifecycle-utils';
 import { LlamaChatSession, TokenBias } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AskRequest, DEFAULT_ASK_SOURCES, type Answer } from '../../preload/contract/index.js';
-import { Answerer } from '../../main/core/chat/answerer.js';
+import { Answerer, type AnswerDeps } from '../../main/core/chat/answerer.js';
 import { DEFAULT_COVERAGE } from '../../main/core/chat/coverage.js';
 import { openDatabase } from '../../main/core/store/database.js';
 import { ConversationStore } from '../../main/core/store/conversations.js';
 import { citationGrammar, findMarkers } from '../../main/core/chat/grammar.js';
 import type { Core } from '../../main/core/index.js';
-import { ChatModels, MAX_ADAPTER_CONTEXTS } from '../../main/core/llm/chat-model.js';
+import { ChatModels, MAX_ADAPTER_CONTEXTS, withGeneration } from '../../main/core/llm/chat-model.js';
 import { getRuntime } from '../../main/core/llm/runtime.js';
 import { CORPUS, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
 import { ingest, models, openCore, tempDir, value } from './helpers.js';
@@ -192,20 +191,24 @@ describe('answers that meet a model change or a failure', () => {
     }
   });
 
-  it('takes back the question of an answer that fails, and the conversation made for it', async () => {
+  /** An Answerer over an in-memory store and the fixture model, with the given search; `close` frees both. */
+  async function answererWith(search: AnswerDeps['search']) {
     const db = openDatabase(':memory:');
     const conversations = new ConversationStore(db);
     const chatModels = new ChatModels(() => undefined, 1);
     await chatModels.load(models.chatModel);
-    const answerer = new Answerer({
-      conversations,
-      chatModels,
-      chatModelPath: () => models.chatModel,
-      search: () => Promise.reject(new Error('the search failed')),
-      coverage: DEFAULT_COVERAGE,
-    });
+    const answerer = new Answerer({ conversations, chatModels, chatModelPath: () => models.chatModel, search, coverage: DEFAULT_COVERAGE });
+    const close = async () => {
+      await chatModels.dispose();
+      db.close();
+    };
+    return { answerer, conversations, chatModels, close };
+  }
+  const callbacks = { signal: new AbortController().signal, onText: () => undefined };
+
+  it('takes back the question of an answer that fails, and the conversation made for it', async () => {
+    const { answerer, conversations, close } = await answererWith(() => Promise.reject(new Error('the search failed')));
     const request = AskRequest.parse({ question: 'When was the Zanzibar accord signed?' });
-    const callbacks = { signal: new AbortController().signal, onText: () => undefined };
     try {
       const fresh = answerer.start(request);
       expect(conversations.messages(fresh.conversationId)).toHaveLength(1);
@@ -219,21 +222,15 @@ describe('answers that meet a model change or a failure', () => {
       const followUp = answerer.start({ ...request, conversationId: kept });
       await expect(answerer.answer('a2', request, followUp, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
-
     } finally {
-      await chatModels.dispose();
-      db.close();
+      await close();
     }
   });
+
   it('fails an answer clearly whose context was freed before it began, and takes its question back', async () => {
-    const db = openDatabase(':memory:');
-    const conversations = new ConversationStore(db);
-    const chatModels = new ChatModels(() => undefined, 1);
-    await chatModels.load(models.chatModel);
     const hit = { chunkId: 1, documentId: 1, title: 'Notes', page: 1, text: 'The Zanzibar accord was signed in 1932.', charStart: 0, charEnd: 39, boxes: [], score: 1, vectorScore: 1, keywordScore: null };
-    const answerer = new Answerer({ conversations, chatModels, chatModelPath: () => models.chatModel, search: () => Promise.resolve([hit]), coverage: DEFAULT_COVERAGE });
+    const { answerer, conversations, chatModels, close } = await answererWith(() => Promise.resolve([hit]));
     const request = AskRequest.parse({ question: 'When was the Zanzibar accord signed?', maxTokens: 4, adapters: [{ path: models.loraMatching, scale: 1 }] });
-    const callbacks = { signal: new AbortController().signal, onText: () => undefined };
     try {
       const context = await answerer.context(request);
       // Two other adapter sets take its place, as when scales are tried while it waits.
@@ -247,8 +244,7 @@ describe('answers that meet a model change or a failure', () => {
       const answer = await answerer.answer('a2', request, again, await answerer.context(request), callbacks);
       expect(answer).toMatchObject({ covered: true, sources: [expect.objectContaining({ title: 'Notes' })] });
     } finally {
-      await chatModels.dispose();
-      db.close();
+      await close();
     }
   });
 });
@@ -278,7 +274,7 @@ describe('a loaded chat model', () => {
       const busy = quarter;
       await at(0.5); // quarter is now the least recently used
       let disposedDuring: boolean | null = null;
-      const generating = withLock([busy, 'generate'], async () => {
+      const generating = withGeneration(busy, async () => {
         const session = new LlamaChatSession({ contextSequence: busy.getSequence(), autoDisposeSequence: true });
         const text = await session.prompt('Say something long.', {
           maxTokens: 64,
