@@ -19,7 +19,7 @@ import { createCore, type Core } from '../main/core/index.js';
 import type { Answer } from '../preload/contract/index.js';
 import { getRuntime } from '../main/core/llm/runtime.js';
 import { ensureFixtureModels } from '../tests/fixtures/gguf/models.js';
-import { fmt, isMain, median, option, printTable, tempDir, verdict } from './util.js';
+import { fmt, isMain, median, medianInterval, option, printTable, tempDir, verdict } from './util.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), fileURLToPath(import.meta.url).includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 const CORPUS = path.resolve(REPO, '../shared/corpus/py-pdf-samples');
@@ -44,7 +44,17 @@ const QUESTIONS = [
 ];
 
 export interface ChatBenchResult {
-  overhead: { oursTtftMs: number; bareTtftMs: number; ratio: number; overheadPercent: number; promptTokens: number; samples: number; notCovered: number };
+  overhead: {
+    oursTtftMs: number;
+    bareTtftMs: number;
+    ratio: number;
+    /** 95% bootstrap interval of `ratio`: where another run's median may land. */
+    ratioInterval: [low: number, high: number];
+    overheadPercent: number;
+    promptTokens: number;
+    samples: number;
+    notCovered: number;
+  };
   citations: { answers: number; answersWithMarkers: number; markers: number; validMarkers: number; validPercent: number; verified: number };
 }
 
@@ -54,7 +64,7 @@ async function ask(core: Core, question: string, options: { temperature: number;
   return core.waitForAnswer(started.value.answerId);
 }
 
-export async function runChatBench(samples = 60, answers = 200): Promise<ChatBenchResult> {
+export async function runChatBench(samples = 200, answers = 200): Promise<ChatBenchResult> {
   const models = ensureFixtureModels();
   const dir = tempDir('docent-bench-chat');
   const threads = 1; // the fixture model is tiny: more threads only contend (see README)
@@ -78,7 +88,7 @@ export async function runChatBench(samples = 60, answers = 200): Promise<ChatBen
     const chatWrapper = resolveChatWrapper(model);
     const ours: number[] = [];
     const bare: number[] = [];
-    let promptTokens = 0;
+    const promptTokens: number[] = [];
     const open = () => createCore({ dbPath: path.join(dir, 'library.sqlite'), chatModelPath: models.chatModel, generationThreads: threads });
 
     const timeOurs = async (fresh: Core, question: string) => {
@@ -135,7 +145,7 @@ export async function runChatBench(samples = 60, answers = 200): Promise<ChatBen
       }
       ours.push(timedOurs.first);
       bare.push(timedBare);
-      promptTokens = timedOurs.answer.timings.promptTokens;
+      promptTokens.push(timedOurs.answer.timings.promptTokens);
     }
     await model.dispose();
 
@@ -156,9 +166,10 @@ export async function runChatBench(samples = 60, answers = 200): Promise<ChatBen
     const bareTtftMs = median(bare);
     // Each question's two runs are neighbours in time; the median of their ratios is what a
     // slow spell of the machine moves least.
-    const ratio = median(ours.map((o, i) => o / bare[i]!));
+    const ratios = ours.map((o, i) => o / bare[i]!);
+    const ratio = median(ratios);
     return {
-      overhead: { oursTtftMs, bareTtftMs, ratio, overheadPercent: (ratio - 1) * 100, promptTokens, samples: ours.length, notCovered },
+      overhead: { oursTtftMs, bareTtftMs, ratio, ratioInterval: medianInterval(ratios), overheadPercent: (ratio - 1) * 100, promptTokens: median(promptTokens), samples: ours.length, notCovered },
       citations: { answers, answersWithMarkers: withMarkers, markers, validMarkers: valid, validPercent: markers ? (valid / markers) * 100 : 100, verified },
     };
   } finally {
@@ -172,12 +183,12 @@ export function printChatBench(r: ChatBenchResult): void {
   printTable(
     ['measure', 'ours', 'bare node-llama-cpp', 'ratio', 'target'],
     [
-      [`time to first token (median of ${r.overhead.samples} covered questions, ${r.overhead.notCovered} not covered skipped; ${r.overhead.promptTokens}-token prompt)`, `${fmt(r.overhead.oursTtftMs, 1)} ms`, `${fmt(r.overhead.bareTtftMs, 1)} ms`, `${fmt(r.overhead.ratio, 3)} (+${fmt(r.overhead.overheadPercent, 1)}%), median of paired ratios`, `< +5%: ${verdict(r.overhead.overheadPercent < 5)}`],
+      [`time to first token (median of ${r.overhead.samples} covered questions, ${r.overhead.notCovered} not covered skipped; prompts of ${r.overhead.promptTokens} tokens, median)`, `${fmt(r.overhead.oursTtftMs, 1)} ms`, `${fmt(r.overhead.bareTtftMs, 1)} ms`, `${fmt(r.overhead.ratio, 3)} (+${fmt(r.overhead.overheadPercent, 1)}%), median of paired ratios; 95% interval ${fmt(r.overhead.ratioInterval[0], 3)}–${fmt(r.overhead.ratioInterval[1], 3)}`, `< +5%: ${verdict(r.overhead.overheadPercent < 5)}`],
       [`citation markers naming a source in the prompt (${r.citations.answers} answers, ${r.citations.answersWithMarkers} with markers)`, `${r.citations.validMarkers}/${r.citations.markers}`, '', `${fmt(r.citations.validPercent, 1)}%`, `100%: ${verdict(r.citations.validPercent === 100 && r.citations.markers > 0)}`],
     ],
   );
 }
 
 if (isMain(import.meta.url)) {
-  printChatBench(await runChatBench(Number(option('samples', 'BENCH_CHAT_SAMPLES', '60')), Number(option('answers', 'BENCH_CHAT_ANSWERS', '200'))));
+  printChatBench(await runChatBench(Number(option('samples', 'BENCH_CHAT_SAMPLES', '200')), Number(option('answers', 'BENCH_CHAT_ANSWERS', '200'))));
 }

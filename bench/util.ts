@@ -4,7 +4,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 // The same seeded generators the fixture models are made with.
-export { mulberry32, normalSampler as gaussian } from '../tests/fixtures/gguf/models.js';
+import { mulberry32, normalSampler } from '../tests/fixtures/gguf/models.js';
+
+export { mulberry32, normalSampler as gaussian };
 
 /** Nearest-rank percentile, p in [0, 100]. */
 export function percentile(values: readonly number[], p: number): number {
@@ -13,6 +15,18 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export const median = (values: readonly number[]): number => percentile(values, 50);
+
+/**
+ * A 95% interval for the median of `values`: the 2.5th and 97.5th percentiles of the medians of
+ * `rounds` resamples drawn with replacement (the percentile bootstrap). Seeded, so the same
+ * values always give the same interval.
+ */
+export function medianInterval(values: readonly number[], rounds = 2000, seed = 1): [low: number, high: number] {
+  if (values.length === 0) return [NaN, NaN];
+  const uniform = mulberry32(seed);
+  const medians = Array.from({ length: rounds }, () => median(Array.from(values, () => values[Math.floor(uniform() * values.length)]!)));
+  return [percentile(medians, 2.5), percentile(medians, 97.5)];
+}
 
 /** Milliseconds spent in `fn`. */
 export function timeMs(fn: () => void): number {
