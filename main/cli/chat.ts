@@ -5,7 +5,7 @@ import readline from 'node:readline/promises';
 import type { AdapterRef, Answer } from '../../preload/contract/index.js';
 import { toApiError, errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
-import { chatModelPath, collect, describe, ExitError, EXIT_FAILED, nonNegativeInt, positiveInt, print, say, terminalSafe, unwrap, withCore, type CommonOptions } from './common.js';
+import { chatModelPath, collect, describe, ExitError, EXIT_FAILED, modelOption, nonNegativeInt, positiveInt, print, say, terminalSafe, unwrap, withCore, type CommonOptions } from './common.js';
 import { answerSources } from './output.js';
 
 interface ChatOptions extends CommonOptions {
@@ -34,7 +34,7 @@ function temperatureOption(value: string): number {
 
 function withChatOptions(command: Command): Command {
   return command
-    .option('--model <file.gguf>', 'chat model (default: DOCENT_MODEL)')
+    .addOption(modelOption())
     .option('--doc <id>', 'only use this document (repeatable)', collect)
     .option('--adapter <file.gguf[:scale]>', 'attach a LoRA adapter, scale 0-4, default 1 (repeatable)', adapterOption)
     .option('--max-tokens <n>', 'longest answer, in tokens', positiveInt, 512)

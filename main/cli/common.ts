@@ -1,5 +1,5 @@
-import type { Command} from 'commander';
-import { InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import type { ApiError, Result } from '../../preload/contract/index.js';
 import { createCore, type Core } from '../core/index.js';
@@ -32,6 +32,11 @@ export function withCommonOptions(command: Command): Command {
       'embedding model (default: DOCENT_EMBEDDING_MODEL, else the model the library was built with)',
     )
     .option('--json', 'print machine-readable JSON');
+}
+
+/** --model, which `chatModelPath` reads; `what` says what the command does with the model. */
+export function modelOption(what = 'chat model'): Option {
+  return new Option('--model <file.gguf>', `${what} (default: DOCENT_MODEL)`);
 }
 
 /** The chat model a command uses: --model, else DOCENT_MODEL. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BACKEND_NAMES, type ModelStatus } from '../../preload/contract/index.js';
-import { chatModelPath, print, unwrap, withCore, type CommonOptions } from './common.js';
+import { chatModelPath, modelOption, print, unwrap, withCore, type CommonOptions } from './common.js';
 
 const gib = new Intl.NumberFormat('en', { style: 'unit', unit: 'gigabyte', maximumFractionDigits: 1 });
 const size = (bytes: number) => gib.format(bytes / 1024 ** 3).replace('GB', 'GiB');
@@ -22,7 +22,7 @@ export function registerModelCommand(program: Command): void {
   program
     .command('model')
     .description('show the llama.cpp backend (CUDA, Vulkan, Metal or CPU), its devices and memory; with --model, load that chat model and show its context size')
-    .option('--model <file.gguf>', 'chat model to load and check (default: DOCENT_MODEL)')
+    .addOption(modelOption('chat model to load and check'))
     .action(async (options: CommonOptions & { model?: string }) => {
       await withCore(options, async (core) => {
         const path = chatModelPath(options);

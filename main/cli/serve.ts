@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { builtRendererDir, serveUntilStopped, startServer } from '../server/http-door.js';
-import { openCore, type CommonOptions } from './common.js';
+import { modelOption, openCore, type CommonOptions } from './common.js';
 
 function portOption(value: string): number {
   const port = Number(value);
@@ -14,7 +14,7 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('serve Docent on 127.0.0.1 for a browser; the first line printed is the URL to open (with its token)')
     .option('--port <n>', 'port (default: any free port)', portOption, 0)
-    .option('--model <file.gguf>', 'chat model (default: DOCENT_MODEL)')
+    .addOption(modelOption())
     .action(async (options: CommonOptions & { port: number; model?: string }) => {
       const core = openCore(options);
       // The URL printed is the one to open, so it serves the UI too once it is built.
