@@ -85,6 +85,8 @@ function answerJson(answer: Answer) {
     citations: answer.citations.map((c) => ({ n: c.n, documentId: c.documentId, title: c.title, page: c.page, text: c.text, verified: c.verified })),
     grounded: answer.grounded,
     covered: answer.covered,
+    // Ctrl-C ends an answer early and keeps it: a script must be able to tell it from a whole one.
+    stopped: answer.stopped,
     conversationId: answer.conversationId,
     timings: {
       retrievalMs: answer.timings.retrievalMs,

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,7 @@ describe('docent CLI', () => {
     for (const c of answer.citations) expect(Object.keys(c).sort()).toEqual(['documentId', 'n', 'page', 'text', 'title', 'verified']);
     expect(answer.citations[0]).toMatchObject({ n: 1, documentId: 1, title: 'Known Facts Report', page: 3 });
     expect(text.stdout.startsWith(terminalSafe(String(answer['answer'])))).toBe(true);
+    expect(answer['stopped']).toBe(false);
     const noSuchDoc = docent(['ask', ...cites, '--doc', '999'], env);
     expect(noSuchDoc.code).toBe(1);
     expect(noSuchDoc.stderr).toContain('NOT_FOUND');
@@ -167,6 +168,40 @@ describe('docent CLI', () => {
     expect(again.stderr).toContain('NOT_FOUND');
     // The documents stay.
     expect(JSON.parse(docent(['docs', '--json', '--db', db]).stdout).documents).toHaveLength(1);
+  });
+
+  it('stops an answer on Ctrl-C, keeps what was written and exits 0', async () => {
+    const db = tempDb();
+    expect(docent(['ingest', KNOWN_FACTS_PDF, '--db', db, '--embedding-model', models.embeddingModel]).code).toBe(0);
+    // 3,000 tokens take the fixture model many seconds: the answer is still running when the signal comes.
+    const args = ['ask', 'How many pipes does the cathedral organ contain?', '--db', db, '--model', models.chatModel, '--max-tokens', '3000', '--temperature', '1', '--seed', '4'];
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', DOCENT_THREADS: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        // The first streamed words: the answer is under way, and Ctrl-C now stops it.
+        if (!stdout) child.kill('SIGINT');
+        stdout += chunk.toString();
+      });
+      child.on('close', resolve);
+    });
+    expect(code, stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(stdout).toMatch(/\n\n(No sources cited|Sources) \(stopped\)/);
+    const written = stdout.slice(0, stdout.search(/\n\n(No sources cited|Sources)/));
+    expect(written.length).toBeGreaterThan(0);
+
+    const list = JSON.parse(docent(['conversations', '--json', '--db', db]).stdout) as { conversations: { id: number; messages: number }[] };
+    expect(list.conversations).toHaveLength(1);
+    expect(list.conversations[0]!.messages).toBe(2);
+    const exported = docent(['export', String(list.conversations[0]!.id), '--db', db]);
+    expect(exported.stdout).toContain(`**Docent:** ${written.trim()}`);
   });
 
   it('reports the backend and memory, and loads a chat model to check it', () => {
