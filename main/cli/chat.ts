@@ -126,20 +126,36 @@ export function registerChatCommands(program: Command): void {
         unwrap(await core.loadChatModel({ path: model }));
       }
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+      // readline redraws this prompt when it edits the line (Ctrl-U, for one).
+      rl.setPrompt('You: ');
       let conversationId = options.conversation;
-      // On a terminal readline receives Ctrl-C: while a question is in flight it stops that answer
-      // (as soon as it exists), otherwise it ends the chat.
+      // On a terminal readline receives Ctrl-C. While a question is in flight it stops that answer
+      // (as soon as it exists). At the prompt it clears what was typed; on an empty line it ends
+      // the chat only when pressed twice, as in Node's REPL, so that a Ctrl-C meant for an answer
+      // that ended a moment before does not end the conversation.
       let busy = false;
       let answering: string | null = null;
       let stopRequested = false;
+      let exitArmed = false;
       rl.on('SIGINT', () => {
-        if (!busy) rl.close();
-        else if (answering) void core.stopAnswer({ answerId: answering });
-        else stopRequested = true;
+        if (busy) {
+          if (answering) void core.stopAnswer({ answerId: answering });
+          else stopRequested = true;
+        } else if (rl.line) {
+          exitArmed = false;
+          rl.write(null, { ctrl: true, name: 'e' });
+          rl.write(null, { ctrl: true, name: 'u' });
+        } else if (exitArmed) {
+          rl.close();
+        } else {
+          exitArmed = true;
+          process.stdout.write('\n(To end the conversation, press Ctrl-C again, press Ctrl-D or type /exit.)\n\nYou: ');
+        }
       });
       process.stdout.write('Ask about your documents. /exit or Ctrl-D ends the conversation.\n\nYou: ');
       // The line iterator buffers input that arrives while an answer is being written.
       for await (const line of rl) {
+        exitArmed = false;
         const question = line.trim();
         if (question === '/exit') break;
         if (question) {

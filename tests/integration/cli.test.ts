@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
 import { terminalSafe } from '../../main/cli/common.js';
 import { models, tempDb, tempDir } from './helpers.js';
@@ -202,6 +202,64 @@ describe('docent CLI', () => {
     expect(list.conversations[0]!.messages).toBe(2);
     const exported = docent(['export', String(list.conversations[0]!.id), '--db', db]);
     expect(exported.stdout).toContain(`**Docent:** ${written.trim()}`);
+  });
+
+  it('in a terminal, Ctrl-C stops an answer, clears a typed line, and ends the chat only when pressed twice', async () => {
+    const db = tempDb();
+    expect(docent(['ingest', KNOWN_FACTS_PDF, '--db', db, '--embedding-model', models.embeddingModel]).code).toBe(0);
+    const question = 'How many pipes does the cathedral organ contain?';
+    // util-linux's script(1) gives the chat a real terminal, where Ctrl-C reaches readline as a key.
+    const command = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), 'chat', '--db', db, '--model', models.chatModel, '--max-tokens', '3000', '--temperature', '1', '--seed', '4']
+      .map((arg) => `'${arg.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', DOCENT_THREADS: '1' },
+    });
+    let output = '';
+    const waiters: (() => void)[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const check of [...waiters]) check();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    /** Waits for `pattern` in what the chat writes after `from`; returns where the match ends. */
+    const waitFor = (pattern: RegExp, from: number) =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`No ${pattern} in the chat's output:\n${output.slice(from)}`)), 60_000);
+        const check = () => {
+          const match = pattern.exec(output.slice(from));
+          if (!match) return;
+          clearTimeout(timer);
+          waiters.splice(waiters.indexOf(check), 1);
+          resolve(from + match.index + match[0].length);
+        };
+        waiters.push(check);
+        check();
+      });
+    const ctrlC = '\u0003';
+    // A failed step must not leave the chat running.
+    onTestFinished(() => void child.kill());
+
+    let at = await waitFor(/You: /, 0);
+    child.stdin.write(ctrlC);
+    at = await waitFor(/press Ctrl-C again[^\n]*\n\s*You: /, at);
+    // Still running: a typed line is cleared by Ctrl-C, then the question is asked.
+    child.stdin.write('half typed');
+    child.stdin.write(ctrlC);
+    child.stdin.write(`${question}\r`);
+    at = await waitFor(/Docent: \S/, at);
+    child.stdin.write(ctrlC);
+    at = await waitFor(/\((stopped)\)[\s\S]*You: /, at);
+    child.stdin.write(ctrlC);
+    at = await waitFor(/press Ctrl-C again/, at);
+    child.stdin.write(ctrlC);
+    await waitFor(/Conversation \d+ is saved/, at);
+    expect(await exited).toBe(0);
+
+    const list = JSON.parse(docent(['conversations', '--json', '--db', db]).stdout) as { conversations: { id: number; title: string; messages: number }[] };
+    expect(list.conversations).toMatchObject([{ title: question, messages: 2 }]);
+    expect(docent(['export', String(list.conversations[0]!.id), '--db', db]).stdout).toContain(`**You:** ${question}\n`);
   });
 
   it('reports the backend and memory, and loads a chat model to check it', () => {
