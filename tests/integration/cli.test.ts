@@ -202,6 +202,7 @@ describe('docent CLI', () => {
     expect(list.conversations[0]!.messages).toBe(2);
     const exported = docent(['export', String(list.conversations[0]!.id), '--db', db]);
     expect(exported.stdout).toContain(`**Docent:** ${written.trim()}`);
+    expect(exported.stdout).toContain('_Stopped before it was finished._');
   });
 
   it('in a terminal, Ctrl-C stops an answer, clears a typed line, and ends the chat only when pressed twice', async () => {

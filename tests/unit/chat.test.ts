@@ -154,6 +154,15 @@ describe('Markdown export', () => {
     expect(markdown).toContain('**You:** How long is it?');
     expect(markdown).toContain('**Docent:** It is long [1].');
     expect(markdown).toContain('1. Field Notes, p. 1 (unverified): "It spans the harbour."');
+    expect(markdown).not.toContain('Stopped');
+  });
+
+  it('marks an answer that was stopped before it was finished', () => {
+    const markdown = conversationMarkdown({ id: 1, title: 'Bridges', messages: 2, createdAt: '', updatedAt: '' }, [
+      { id: 1, role: 'user', content: 'How long is it?', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' },
+      { id: 2, role: 'assistant', content: 'It is', citations: [], sources: [source(1, 'x')], covered: true, grounded: false, stopped: true, timings: null, createdAt: '' },
+    ]);
+    expect(markdown).toContain('**Docent:** It is\n\n_Stopped before it was finished._\n\nSources it was given');
   });
 
   it('labels what an answer without citations was given apart from the closest passages of one not covered', () => {

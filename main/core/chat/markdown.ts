@@ -1,8 +1,9 @@
 import type { ConversationSummary, Message } from '../../../preload/contract/index.js';
 
 /**
- * A conversation as Markdown: each question and answer, then the sources each answer cited (an
- * answer that cites none: the sources it was given; one the library does not cover: the closest passages).
+ * A conversation as Markdown: each question and answer (marked when it was stopped), then the
+ * sources each answer cited (an answer that cites none: the sources it was given; one the library
+ * does not cover: the closest passages).
  */
 export function conversationMarkdown(conversation: ConversationSummary, messages: readonly Message[]): string {
   const lines = [`# ${conversation.title}`, '', `_Exported from Docent on ${new Date().toISOString().slice(0, 10)}._`, ''];
@@ -12,6 +13,8 @@ export function conversationMarkdown(conversation: ConversationSummary, messages
       continue;
     }
     lines.push(`**Docent:** ${message.content}`, '');
+    // A reader of the file must not take an answer cut short for a whole one.
+    if (message.stopped) lines.push('_Stopped before it was finished._', '');
     if (message.covered === false) lines.push('_The documents do not cover this question._', '');
     const cited = new Map(message.citations.map((c) => [c.n, c]));
     const listed = cited.size > 0 ? [...cited.values()] : message.sources;
