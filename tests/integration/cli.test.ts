@@ -6,15 +6,26 @@ import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
 import { terminalSafe } from '../../main/cli/common.js';
 import { models, tempDb, tempDir } from './helpers.js';
 
+/** The real `docent` command from source: Node with these arguments, before the command's own. */
+const NODE = process.execPath;
+const DOCENT_ARGS = ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts')];
+
+/** The environment `docent` runs in: none of the developer's own library or models. */
+function docentEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', ...env };
+}
+
 /** Runs the real `docent` command from source, as a separate process. */
 function docent(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', ...env },
-  });
+  const result = spawnSync(NODE, [...DOCENT_ARGS, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, env: docentEnv(env) });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A new library holding the Known Facts report. */
+function knownFactsLibrary(): string {
+  const db = tempDb();
+  expect(docent(['ingest', KNOWN_FACTS_PDF, '--db', db, '--embedding-model', models.embeddingModel]).code).toBe(0);
+  return db;
 }
 
 describe('docent CLI', () => {
@@ -96,9 +107,8 @@ describe('docent CLI', () => {
   });
 
   it('asks with streaming output and sources, as JSON, in a chat session, and exports the conversation', () => {
-    const db = tempDb();
+    const db = knownFactsLibrary();
     const env = { DOCENT_THREADS: '1' };
-    expect(docent(['ingest', KNOWN_FACTS_PDF, '--db', db, '--embedding-model', models.embeddingModel]).code).toBe(0);
 
     const noModel = docent(['ask', 'Where do quokkas live?', '--db', db], env);
     expect(noModel.code).toBe(1);
@@ -133,9 +143,9 @@ describe('docent CLI', () => {
     expect(badAdapter.code).toBe(1);
     expect(badAdapter.stderr).toContain('ADAPTER_MISMATCH');
 
-    const chat = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), 'chat', '--db', db, '--model', models.chatModel, '--max-tokens', '16'], {
+    const chat = spawnSync(NODE, [...DOCENT_ARGS, 'chat', '--db', db, '--model', models.chatModel, '--max-tokens', '16'], {
       cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, input: 'Where do the quokka populations live?\nAnd what was eradicated?\n/exit\n',
-      env: { ...process.env, DOCENT_DB: '', DOCENT_THREADS: '1' },
+      env: docentEnv(env),
     });
     expect(chat.status, chat.stderr).toBe(0);
     expect(chat.stdout.match(/Docent: /g)).toHaveLength(2);
@@ -171,14 +181,10 @@ describe('docent CLI', () => {
   });
 
   it('stops an answer on Ctrl-C, keeps what was written and exits 0', async () => {
-    const db = tempDb();
-    expect(docent(['ingest', KNOWN_FACTS_PDF, '--db', db, '--embedding-model', models.embeddingModel]).code).toBe(0);
+    const db = knownFactsLibrary();
     // 3,000 tokens take the fixture model many seconds: the answer is still running when the signal comes.
     const args = ['ask', 'How many pipes does the cathedral organ contain?', '--db', db, '--model', models.chatModel, '--max-tokens', '3000', '--temperature', '1', '--seed', '4'];
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', DOCENT_THREADS: '1' },
-    });
+    const child = spawn(NODE, [...DOCENT_ARGS, ...args], { cwd: REPO_ROOT, env: docentEnv({ DOCENT_THREADS: '1' }) });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -207,17 +213,13 @@ describe('docent CLI', () => {
   });
 
   it('in a terminal, Ctrl-C stops an answer, clears a typed line, and ends the chat only when pressed twice', async () => {
-    const db = tempDb();
-    expect(docent(['ingest', KNOWN_FACTS_PDF, '--db', db, '--embedding-model', models.embeddingModel]).code).toBe(0);
+    const db = knownFactsLibrary();
     const question = 'How many pipes does the cathedral organ contain?';
     // util-linux's script(1) gives the chat a real terminal, where Ctrl-C reaches readline as a key.
-    const command = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts'), 'chat', '--db', db, '--model', models.chatModel, '--max-tokens', '3000', '--temperature', '1', '--seed', '4']
+    const command = [NODE, ...DOCENT_ARGS, 'chat', '--db', db, '--model', models.chatModel, '--max-tokens', '3000', '--temperature', '1', '--seed', '4']
       .map((arg) => `'${arg.replaceAll("'", "'\\''")}'`)
       .join(' ');
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', DOCENT_THREADS: '1' },
-    });
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: REPO_ROOT, env: docentEnv({ DOCENT_THREADS: '1' }) });
     let output = '';
     const waiters: (() => void)[] = [];
     child.stdout.on('data', (chunk: Buffer) => {
