@@ -89,6 +89,16 @@ describe('grounded answers with the fixture chat model', () => {
     expect(messages[3]!.content).toBe(follow.answer.answer);
   });
 
+  it('answers and searches with a question longer than the embedding model takes', async () => {
+    const question = `When was the Zanzibar accord signed?${' zq'.repeat(1300)}`;
+    expect(question.length).toBeLessThanOrEqual(4000);
+    const { answer } = await ask(core, question);
+    expect(answer.searchQuery).toBe(question);
+    expect(answer.sources.length).toBeGreaterThan(0);
+    const { hits } = value(await core.search({ query: question, k: 3 }));
+    expect(hits.length).toBeGreaterThan(0);
+  });
+
   it('stops a running answer and keeps what was generated', async () => {
     const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
     const stop = core.on('chat:token', (e) => {

@@ -4,7 +4,8 @@ import { resolveCitations } from '../../main/core/chat/answerer.js';
 import { isCovered } from '../../main/core/chat/coverage.js';
 import { citationGrammar, findMarkers, finishedText, settledStream } from '../../main/core/chat/grammar.js';
 import { conversationMarkdown } from '../../main/core/chat/markdown.js';
-import { buildPrompt, edgesFirst, tokenBound } from '../../main/core/chat/prompt.js';
+import { buildPrompt, edgesFirst } from '../../main/core/chat/prompt.js';
+import { tokenBound } from '../../main/core/llm/tokens.js';
 import { sentenceAt, support } from '../../main/core/chat/verify.js';
 
 const source = (n: number, text: string, page = n): Source => ({

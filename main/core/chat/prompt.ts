@@ -1,4 +1,5 @@
 import type { Source } from '../../../preload/contract/index.js';
+import { tokenBound } from '../llm/tokens.js';
 
 export interface Turn {
   role: 'user' | 'assistant';
@@ -40,14 +41,6 @@ export function edgesFirst<T>(ranked: readonly T[]): T[] {
   const back: T[] = [];
   ranked.forEach((item, i) => (i % 2 === 0 ? front.push(item) : back.unshift(item)));
   return [...front, ...back];
-}
-
-/**
- * An upper bound on a text's tokens that needs no tokenizer: every token of a BPE or
- * SentencePiece vocabulary covers at least one UTF-8 byte, plus one for a leading-space marker.
- */
-export function tokenBound(text: string): number {
-  return Buffer.byteLength(text, 'utf8') + 1;
 }
 
 /**

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import type { EmbeddingModelInfo } from '../../../preload/contract/index.js';
 import { DocentError, errorMessage } from '../errors.js';
+import { tokenBound } from './tokens.js';
 import { inspectModelFile, type ModelFileInfo } from './model-file.js';
 import { getRuntime } from './runtime.js';
 
@@ -57,6 +58,8 @@ export async function loadEmbedder(file: string, sha256: (info: ModelFileInfo) =
   }
   const trainContext = model.trainContextSize;
   const contextSize = Math.max(64, Math.min(trainContext || CONTEXT_TOKENS, CONTEXT_TOKENS));
+  // Room for the beginning/end tokens the context adds around every input.
+  const maxInputTokens = contextSize - 8;
   const parallelism = embeddingParallelism();
   try {
     for (let i = 0; i < parallelism.contexts; i++) {
@@ -78,14 +81,16 @@ export async function loadEmbedder(file: string, sha256: (info: ModelFileInfo) =
   };
   return {
     info,
-    // Room for the beginning/end tokens the context adds around every input.
-    maxInputTokens: contextSize - 8,
+    maxInputTokens,
     countTokens: (text) => model.tokenize(text).length,
     async embed(text) {
       const slot = contexts.reduce((best, c) => (c.inFlight < best.inFlight ? c : best));
       slot.inFlight++;
       try {
-        const embedding = await slot.context.getEmbeddingFor(text);
+        // Chunks are cut to fit when ingested; a longer question is embedded by its beginning
+        // (the keyword leg reads all of it). Only a text that might not fit is tokenized here.
+        const input = tokenBound(text) <= maxInputTokens ? text : model.tokenize(text).slice(0, maxInputTokens);
+        const embedding = await slot.context.getEmbeddingFor(input);
         return Float32Array.from(embedding.vector);
       } finally {
         slot.inFlight--;
