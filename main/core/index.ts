@@ -78,7 +78,7 @@ export function createCore(options: CoreOptions): Core {
   const settings = { ...DEFAULT_INGEST_SETTINGS, ...options.ingest };
   let pool: PdfWorkerPool | null = null;
   const jobs = new Map<string, { controller: AbortController; done: Promise<IngestFileResult[]> }>();
-  const answers = new Map<string, { controller: AbortController; done: Promise<Answer> }>();
+  const answers = new Map<string, { conversationId: number; controller: AbortController; done: Promise<Answer> }>();
   const conversations = new ConversationStore(library.db);
   const chatModels = new ChatModels(
     (path, progress) => events.emit('model:progress', { path, progress }),
@@ -134,6 +134,11 @@ export function createCore(options: CoreOptions): Core {
     search: searchReady,
     coverage: { ...DEFAULT_COVERAGE, ...options.coverage },
   });
+
+  /** The answers being written in a conversation. */
+  function answering(conversationId: number) {
+    return [...answers.values()].filter((answer) => answer.conversationId === conversationId);
+  }
 
   function documentsMustExist(ids: readonly number[] = []) {
     for (const id of ids) {
@@ -212,6 +217,13 @@ export function createCore(options: CoreOptions): Core {
         if (request.conversationId === undefined) await dispatchedQueryVector(request.question);
       }
       const context = await answerer.context(request);
+      // Checked last, so that nothing between it and the question being stored can let another in.
+      if (request.conversationId !== undefined && answering(request.conversationId).length > 0) {
+        throw new DocentError(
+          'BUSY',
+          `Conversation ${request.conversationId} is still answering a question. Wait for that answer or stop it, then ask again.`,
+        );
+      }
       const question = answerer.start(request);
       const { conversationId } = question;
       const answerId = randomUUID();
@@ -233,7 +245,7 @@ export function createCore(options: CoreOptions): Core {
         )
         .finally(() => answers.delete(answerId));
       done.catch(() => undefined);
-      answers.set(answerId, { controller, done });
+      answers.set(answerId, { conversationId, controller, done });
       return { answerId, conversationId };
     },
 
@@ -259,6 +271,11 @@ export function createCore(options: CoreOptions): Core {
 
     async deleteConversation({ conversationId }) {
       conversationOrThrow(conversationId);
+      // An answer being written in it is stopped first, and its end awaited: it saves what it has.
+      for (let running = answering(conversationId); running.length > 0; running = answering(conversationId)) {
+        for (const answer of running) answer.controller.abort();
+        await Promise.allSettled(running.map((answer) => answer.done));
+      }
       conversations.delete(conversationId);
       return { deleted: conversationId };
     },

@@ -19,6 +19,7 @@ export const ErrorCode = z.enum([
   'MODEL_INVALID',
   'ADAPTER_MISMATCH',
   'LIBRARY_LOCKED',
+  'BUSY',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

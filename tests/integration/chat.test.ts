@@ -121,6 +121,33 @@ describe('grounded answers with the fixture chat model', () => {
     expect(answer.timings.generatedTokens).toBeLessThan(2000);
   });
 
+  it('refuses a second question in a conversation still answering one, storing nothing', async () => {
+    const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
+    const second = await core.ask({ question: 'And the accord?', conversationId });
+    expect(second).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/still answering a question/) } });
+    value(await core.stopAnswer({ answerId }));
+    await core.waitForAnswer(answerId);
+    expect(value(await core.getConversation({ conversationId })).messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    // Once that answer has ended, the conversation takes questions again.
+    const { answer } = await ask(core, 'When was the Zanzibar accord signed?', { conversationId });
+    expect(answer.conversationId).toBe(conversationId);
+  });
+
+  it('deletes a conversation that is answering: the answer is stopped first', async () => {
+    const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
+    const answered = core.waitForAnswer(answerId);
+    const deleted = new Promise<unknown>((resolve) => {
+      const off = core.on('chat:token', (e) => {
+        if (e.answerId !== answerId) return;
+        off();
+        resolve(core.deleteConversation({ conversationId }));
+      });
+    });
+    expect(await deleted).toEqual({ ok: true, value: { deleted: conversationId } });
+    expect((await answered).stopped).toBe(true);
+    expect(await core.getConversation({ conversationId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
   it('lists, renames, exports and deletes conversations', async () => {
     const { answer } = await ask(core, 'How many pipes does the cathedral organ contain?');
     const id = answer.conversationId;
@@ -232,6 +259,12 @@ describe('answers that meet a model change or a failure', () => {
       const followUp = answerer.start({ ...request, conversationId: kept });
       await expect(answerer.answer('a2', request, followUp, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
+
+      // A conversation made for the question stays if something else was said in it meanwhile.
+      const made = answerer.start(request);
+      conversations.addUserMessage(made.conversationId, 'asked while the first waited');
+      await expect(answerer.answer('a3', request, made, context, callbacks)).rejects.toThrow('the search failed');
+      expect(conversations.messages(made.conversationId).map((m) => m.content)).toEqual(['asked while the first waited']);
     } finally {
       await close();
     }
