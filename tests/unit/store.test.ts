@@ -101,6 +101,38 @@ describe('the library store', () => {
     expect(store.get(id)!.pagesIndexed).toBe(1);
   });
 
+  it('never gives the id of a removed document or conversation to a new one', () => {
+    const { db, store, id } = library();
+    const other = store.create({ contentHash: 'h2', path: '/b.pdf', title: 'B', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+    expect(store.remove(other)).toBe(true);
+    const next = store.create({ contentHash: 'h3', path: '/c.pdf', title: 'C', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+    expect([id, other, next]).toEqual([1, 2, 3]);
+    const conversations = new ConversationStore(db);
+    const first = conversations.create('first');
+    conversations.delete(first);
+    expect(conversations.create('second')).toBe(first + 1);
+    db.close();
+  });
+
+  it('keeps, when it migrates an older library, the ids of removed documents that citations still name', () => {
+    const db = new Database(':memory:');
+    sqliteVec.load(db);
+    migrate(db, SCHEMA_VERSION - 1);
+    const store = new DocumentStore(db, () => null);
+    const kept = store.create({ contentHash: 'h1', path: '/a.pdf', title: 'A', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+    const conversations = new ConversationStore(db);
+    const conversationId = conversations.create('c');
+    conversations.addAssistantMessage(conversationId, {
+      content: 'It was 1932 [1].', searchQuery: 'q', sources: [], covered: true, grounded: true, stopped: false,
+      citations: [{ n: 1, chunkId: 9, documentId: 7, title: 'Removed', page: 1, charStart: 0, charEnd: 4, text: '1932', verified: true }],
+      timings: { retrievalMs: 1, promptTokens: 1, timeToFirstTokenMs: 1, tokensPerSecond: null, generatedTokens: 1, totalMs: 1 },
+    });
+    migrate(db);
+    expect(kept).toBe(1);
+    expect(store.create({ contentHash: 'h2', path: '/b.pdf', title: 'B', fileSize: 1, fileMtimeMs: 0, replacesId: null })).toBe(8);
+    db.close();
+  });
+
   it('leaves a failed document with its error and no rows', () => {
     const { db, store, id } = library();
     store.commitPages(id, [page(1)], [chunk(1)]);

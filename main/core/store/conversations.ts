@@ -1,5 +1,6 @@
 import type { Citation, ConversationSummary, Message, Source, Timings } from '../../../preload/contract/index.js';
 import { prepared, type Db } from './database.js';
+import { newId } from './migrations.js';
 
 interface MessageRow {
   id: number;
@@ -41,7 +42,7 @@ const bool = (v: number | null) => (v === null ? null : v === 1);
 
 /** What asking a question writes and reads before the model starts on the prompt. */
 const ASK_SQL = {
-  create: `INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)`,
+  create: `INSERT INTO conversations(id, title, created_at, updated_at) VALUES (${newId('conversations')}, ?, ?, ?)`,
   turns: `SELECT role, content AS text FROM messages WHERE conversation_id = ? ORDER BY id`,
   addUserMessage: `INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)`,
   touch: `UPDATE conversations SET updated_at = ? WHERE id = ?`,

@@ -1,5 +1,6 @@
 import type { ApiError, DocumentInfo, DocumentStatus, TextBox } from '../../../preload/contract/index.js';
 import { prepared, type Db } from './database.js';
+import { newId } from './migrations.js';
 import type { VectorStore } from './vectors.js';
 
 export type PageKind = 'text' | 'image-only' | 'empty';
@@ -120,8 +121,8 @@ export class DocumentStore {
     const now = new Date().toISOString();
     const result = prepared(
       this.db,
-      `INSERT INTO documents(content_hash, path, title, page_count, status, file_size, file_mtime_ms, replaces_id, added_at, updated_at)
-       VALUES (?, ?, ?, NULL, 'pending', ?, ?, ?, ?, ?)`,
+      `INSERT INTO documents(id, content_hash, path, title, page_count, status, file_size, file_mtime_ms, replaces_id, added_at, updated_at)
+       VALUES (${newId('documents')}, ?, ?, ?, NULL, 'pending', ?, ?, ?, ?, ?)`,
     )
       .run(doc.contentHash, doc.path, doc.title, doc.fileSize, Math.trunc(doc.fileMtimeMs), doc.replacesId, now, now);
     return Number(result.lastInsertRowid);

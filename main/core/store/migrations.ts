@@ -120,7 +120,28 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `,
   // Vectors move out of the vec0 table into two plain tables (see vectors.ts).
   (db) => splitVectorTable(db),
+  `
+  -- A document's or a conversation's id is never given twice: a citation or a client holding the
+  -- id of one that was removed must not reach a newer one. SQLite numbers a new row after the
+  -- largest id present, so it reuses that id once its row is deleted; the largest id removed is
+  -- kept here, and new rows are numbered after it too (see newId). Citations keep the ids of
+  -- documents removed before this migration.
+  INSERT INTO meta(key, value) VALUES
+    ('documents.removedId', CAST(coalesce((SELECT max(document_id) FROM citations), 0) AS TEXT)),
+    ('conversations.removedId', '0');
+  CREATE TRIGGER documents_removed_id AFTER DELETE ON documents BEGIN
+    UPDATE meta SET value = CAST(OLD.id AS TEXT) WHERE key = 'documents.removedId' AND CAST(value AS INTEGER) < OLD.id;
+  END;
+  CREATE TRIGGER conversations_removed_id AFTER DELETE ON conversations BEGIN
+    UPDATE meta SET value = CAST(OLD.id AS TEXT) WHERE key = 'conversations.removedId' AND CAST(value AS INTEGER) < OLD.id;
+  END;
+  `,
 ];
+
+/** SQL for the id of a new row of `table`: after every id it holds and every id removed from it. */
+export function newId(table: 'documents' | 'conversations'): string {
+  return `(SELECT max(coalesce((SELECT max(id) FROM ${table}), 0), coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${table}.removedId'), 0)) + 1)`;
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
