@@ -19,6 +19,7 @@ export const ErrorCode = z.enum([
   'MODEL_INVALID',
   'ADAPTER_MISMATCH',
   'LIBRARY_LOCKED',
+  'LIBRARY_INVALID',
   'BUSY',
   'INTERNAL',
 ]);

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +86,24 @@ describe('the library store', () => {
     expect(count(db, 'conversations')).toBe(0);
     expect(count(db, 'messages')).toBe(0);
     db.close();
+  });
+
+  it('says what is wrong with a library path that is a folder, not a database, or from a newer Docent', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-store-'));
+    try {
+      expect(() => openDatabase(dir)).toThrow(expect.objectContaining({ code: 'LIBRARY_INVALID', message: expect.stringMatching(/is a folder; the library must be a file/) }));
+      const text = path.join(dir, 'notes.txt');
+      fs.writeFileSync(text, 'just some notes, not a database, long enough to have a header page'.repeat(20));
+      expect(() => openDatabase(text)).toThrow(expect.objectContaining({ code: 'LIBRARY_INVALID', message: expect.stringMatching(/is not a Docent library/) }));
+      expect(fs.readFileSync(text, 'utf8')).toMatch(/^just some notes/);
+      const newer = path.join(dir, 'newer.sqlite');
+      const db = new Database(newer);
+      db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+      db.close();
+      expect(() => openDatabase(newer)).toThrow(expect.objectContaining({ code: 'LIBRARY_INVALID', message: expect.stringMatching(/newer version of Docent/) }));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a library written by a newer version', () => {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { migrate } from './migrations.js';
+import { DocentError, errorMessage } from '../errors.js';
+import { migrate, NewerSchemaError } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -27,12 +28,30 @@ export function prepared(db: Db, sql: string): Database.Statement {
  */
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  sqliteVec.load(db);
-  migrate(db);
-  return db;
+  let db: Db | null = null;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    sqliteVec.load(db);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw libraryError(file, error);
+  }
+}
+
+/** What is wrong with a library file that does not open, said so a person can act on it. */
+function libraryError(file: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB') return new DocentError('LIBRARY_INVALID', `${file} is not a Docent library: it is not an SQLite database. Choose another library file.`);
+  if (code === 'SQLITE_CANTOPEN') {
+    const isDirectory = fs.statSync(file, { throwIfNoEntry: false })?.isDirectory();
+    return new DocentError('LIBRARY_INVALID', isDirectory ? `${file} is a folder; the library must be a file, such as ${path.join(file, 'library.sqlite')}.` : `Cannot open the library file ${file}: ${errorMessage(error)}.`);
+  }
+  if (error instanceof NewerSchemaError) return new DocentError('LIBRARY_INVALID', error.message);
+  return error;
 }
