@@ -284,9 +284,16 @@ export function createCore(options: CoreOptions): Core {
       return { markdown: conversationMarkdown(conversationOrThrow(conversationId), conversations.messages(conversationId)) };
     },
 
-    async loadChatModel({ path }) {
-      await chatModels.load(path);
-      chatModelPath = path;
+    async loadChatModel({ path: file }) {
+      // A question asked while this loads is for this model, not for the one it replaces.
+      const previous = chatModelPath;
+      chatModelPath = file;
+      try {
+        await chatModels.load(file);
+      } catch (error) {
+        if (chatModelPath === file) chatModelPath = previous;
+        throw error;
+      }
       return chatModels.status();
     },
 

@@ -228,6 +228,27 @@ describe('answers that meet a model change or a failure', () => {
     }
   });
 
+  it('keeps the model being loaded when a question is asked while it loads', async () => {
+    const core = openCore({ chatModelPath: models.chatModel, generationThreads: 1 });
+    try {
+      await ingest(core, [KNOWN_FACTS_PDF]);
+      const other = path.join(tempDir(), 'another-chat-model.gguf');
+      fs.copyFileSync(models.chatModel, other);
+      // An answer being written keeps the old model loaded while the new one waits for it.
+      const { answerId } = value(await core.ask({ question: 'How many pipes does the cathedral organ contain?', maxTokens: 300, temperature: 1, seed: 3 }));
+      const first = core.waitForAnswer(answerId);
+      const loading = core.loadChatModel({ path: other });
+      while (value(await core.modelStatus({})).chatModel !== null) await new Promise((resolve) => setTimeout(resolve, 5));
+      const asked = value(await core.ask({ question: 'When was the Zanzibar accord signed?', maxTokens: 4 }));
+      const second = core.waitForAnswer(asked.answerId);
+      expect(value(await loading).chatModel?.path).toBe(other);
+      await Promise.all([first, second]);
+      expect(value(await core.modelStatus({})).chatModel?.path).toBe(other);
+    } finally {
+      await core.close();
+    }
+  });
+
   /** An Answerer over an in-memory store and the fixture model, with the given search; `close` frees both. */
   async function answererWith(search: AnswerDeps['search']) {
     const db = openDatabase(':memory:');
