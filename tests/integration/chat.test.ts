@@ -174,7 +174,8 @@ describe('grounded answers with the fixture chat model', () => {
     // A wrong adapter is refused before the question is stored, at any scale.
     const before = value(await core.listConversations({})).conversations.length;
     for (const [adapter, scale, code, reason] of [
-      [models.loraWrongDimensions, 1, 'ADAPTER_MISMATCH', /incorrect shape/],
+      [models.loraWrongDimensions, 1, 'ADAPTER_MISMATCH', /does not fit .*blk\.0\.attn_q\.weight is 64 × 64, the adapter's matrices are 96 × 4 and 4 × 96/],
+      [models.loraWrongDimensions, 0, 'ADAPTER_MISMATCH', /does not fit/],
       [models.loraWrongArchitecture, 1, 'ADAPTER_MISMATCH', /qwen2 architecture/],
       [models.loraWrongArchitecture, 0, 'ADAPTER_MISMATCH', /qwen2 architecture/],
       [models.chatModel, 0, 'ADAPTER_MISMATCH', /is not a LoRA adapter/],
@@ -185,6 +186,20 @@ describe('grounded answers with the fixture chat model', () => {
       expect(!refused.ok && refused.error).toMatchObject({ code, message: expect.stringMatching(reason) });
     }
     expect(value(await core.listConversations({})).conversations).toHaveLength(before);
+  });
+
+  it('takes an adapter file replaced on disk as the new adapter it is', async () => {
+    const file = path.join(tempDir(), 'my-tone.gguf');
+    fs.copyFileSync(models.loraMatching, file);
+    const question = 'When was the Zanzibar accord signed?';
+    for (const scale of [1, 0]) expect((await ask(core, question, { adapters: [{ path: file, scale }] })).answer.covered).toBe(true);
+    // Retrained into the same file, for a model of another size.
+    fs.copyFileSync(models.loraWrongDimensions, file);
+    for (const scale of [1, 0]) {
+      expect(await core.ask({ question, adapters: [{ path: file, scale }] })).toMatchObject({ ok: false, error: { code: 'ADAPTER_MISMATCH' } });
+    }
+    fs.copyFileSync(models.loraMatching, file);
+    expect((await ask(core, question, { adapters: [{ path: file, scale: 1 }] })).answer.covered).toBe(true);
   });
 
   it('refuses an answer length that leaves no room for sources, storing nothing', async () => {

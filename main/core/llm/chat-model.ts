@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { isLockActive, withLock } from 'lifecycle-utils';
 import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaGrammar, type LlamaModel } from 'node-llama-cpp';
 import { DEFAULT_ASK_SOURCES, type ModelStatus } from '../../../preload/contract/index.js';
@@ -7,6 +8,8 @@ import { inspectModelFile, type ModelFileInfo } from './model-file.js';
 import { backendStatus, generationThreads, getRuntime, takeLlamaErrors } from './runtime.js';
 
 type ResolvedAdapter = { path: string; scale: number };
+/** An adapter with the version of its file: one replaced on disk is another adapter. */
+type AdapterFile = ResolvedAdapter & { version: string };
 
 interface Loaded {
   info: ModelFileInfo;
@@ -112,9 +115,10 @@ export class ChatModels {
   async context(adapters: readonly ResolvedAdapter[]): Promise<LlamaContext> {
     const loaded = this.loaded;
     if (!loaded) throw new DocentError('MODEL_NOT_FOUND', 'No chat model is loaded.');
-    for (const adapter of adapters) if (adapter.scale === 0) await checkAdapterOnce(loaded, adapter.path);
-    const active = adapters.filter((a) => a.scale > 0);
-    const key = JSON.stringify(active.map((a) => [a.path, a.scale]));
+    const files = adapters.map((adapter): AdapterFile => ({ ...adapter, version: fileVersion(adapter.path) }));
+    for (const adapter of files) if (adapter.scale === 0) await checkAdapterOnce(loaded, adapter);
+    const active = files.filter((a) => a.scale > 0);
+    const key = JSON.stringify(active.map((a) => [a.path, a.version, a.scale]));
     const context = loaded.contexts.get(key);
     if (context) {
       // Most recently used last.
@@ -154,8 +158,8 @@ export class ChatModels {
     return remembered(this.grammars, sourceCount, () => getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) })));
   }
 
-  private async createContext(loaded: Loaded, adapters: ResolvedAdapter[]): Promise<LlamaContext> {
-    for (const adapter of adapters) await checkAdapterOnce(loaded, adapter.path);
+  private async createContext(loaded: Loaded, adapters: AdapterFile[]): Promise<LlamaContext> {
+    for (const adapter of adapters) await checkAdapterOnce(loaded, adapter);
     takeLlamaErrors();
     try {
       return await loaded.model.createContext({
@@ -201,9 +205,15 @@ export class ChatModels {
   }
 }
 
-/** `checkAdapter`, remembered while the model is loaded; a refusal is not, so a fixed file is read again. */
-function checkAdapterOnce(loaded: Loaded, file: string): Promise<void> {
-  return remembered(loaded.adapterChecks, file, () => checkAdapter(file, loaded.info));
+/** `checkAdapter`, remembered per file version while the model is loaded; a refusal is not, so a fixed file is read again. */
+function checkAdapterOnce(loaded: Loaded, adapter: AdapterFile): Promise<void> {
+  return remembered(loaded.adapterChecks, `${adapter.path}\n${adapter.version}`, () => checkAdapter(adapter.path, loaded));
+}
+
+/** Size and modification time: what changes when a new adapter is trained into the same file. */
+function fileVersion(file: string): string {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.size}:${stat.mtimeMs}` : 'missing';
 }
 
 /** What `map` holds for `key`, made by `make` the first time; a failure is forgotten, so the next call tries again. */
@@ -216,10 +226,11 @@ function remembered<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V
   return made;
 }
 
-async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {
+async function checkAdapter(file: string, loaded: Loaded): Promise<void> {
+  const model = loaded.info;
   let info: ModelFileInfo;
   try {
-    info = await inspectModelFile(file);
+    info = await inspectModelFile(file, { tensors: true });
   } catch (error) {
     if (error instanceof DocentError) throw new DocentError(error.code === 'MODEL_NOT_FOUND' ? 'MODEL_NOT_FOUND' : 'ADAPTER_MISMATCH', error.message);
     throw error;
@@ -230,5 +241,29 @@ async function checkAdapter(file: string, model: ModelFileInfo): Promise<void> {
       'ADAPTER_MISMATCH',
       `The adapter ${info.name} was made for the ${info.architecture} architecture; ${model.name} is ${model.architecture}.`,
     );
+  }
+  checkAdapterShapes(info, loaded.model.fileInfo.fullTensorInfo ?? [], model.name);
+}
+
+/**
+ * Each pair of LoRA matrices A (n_in × r) and B (r × n_out) must fit the weight it adapts
+ * (n_in × n_out), as llama.cpp requires when it applies them: checked from the file's header, so
+ * an adapter at scale 0, which llama.cpp never applies, is refused like any other.
+ */
+function checkAdapterShapes(adapter: ModelFileInfo, baseTensors: readonly { name: string; dimensions: readonly (number | bigint)[] }[], modelName: string): void {
+  const base = new Map(baseTensors.map((t) => [t.name, t.dimensions.map(Number)]));
+  const lora = adapter.tensors ?? new Map<string, number[]>();
+  for (const [name, a] of lora) {
+    if (!name.endsWith('.lora_a')) continue;
+    const target = name.slice(0, -'.lora_a'.length);
+    const weight = base.get(target);
+    const b = lora.get(`${target}.lora_b`);
+    if (!weight) throw new DocentError('ADAPTER_MISMATCH', `The adapter ${adapter.name} adapts ${target}, which ${modelName} does not have.`);
+    if (!b || a[0] !== weight[0] || b[1] !== weight[1] || a[1] !== b[0]) {
+      throw new DocentError(
+        'ADAPTER_MISMATCH',
+        `The adapter ${adapter.name} does not fit ${modelName}: ${target} is ${weight.join(' × ')}, the adapter's matrices are ${a.join(' × ')} and ${b?.join(' × ') ?? 'missing'}.`,
+      );
+    }
   }
 }

@@ -14,10 +14,12 @@ export interface ModelFileInfo {
   mtimeMs: number;
   /** The GGUF metadata as read, for checks specific to a kind of model. */
   metadata: Record<string, unknown>;
+  /** Tensor shapes by name, when asked for. */
+  tensors?: Map<string, number[]>;
 }
 
 /** Reads a GGUF file's metadata before anything loads it, so a bad file is a clear error. */
-export async function inspectModelFile(file: string): Promise<ModelFileInfo> {
+export async function inspectModelFile(file: string, options: { tensors?: boolean } = {}): Promise<ModelFileInfo> {
   const resolved = path.resolve(file);
   let stat: fs.Stats;
   try {
@@ -28,7 +30,7 @@ export async function inspectModelFile(file: string): Promise<ModelFileInfo> {
   if (!stat.isFile()) throw new DocentError('MODEL_NOT_FOUND', `${resolved} is not a file.`);
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
-    info = await readGgufFileInfo(resolved, { readTensorInfo: false });
+    info = await readGgufFileInfo(resolved, { readTensorInfo: options.tensors ?? false });
   } catch (error) {
     throw new DocentError(
       'MODEL_INVALID',
@@ -44,6 +46,7 @@ export async function inspectModelFile(file: string): Promise<ModelFileInfo> {
     size: stat.size,
     mtimeMs: stat.mtimeMs,
     metadata: info.metadata as unknown as Record<string, unknown>,
+    ...(options.tensors ? { tensors: new Map((info.fullTensorInfo ?? []).map((t) => [t.name, t.dimensions.map(Number)])) } : {}),
   };
 }
 
