@@ -208,6 +208,15 @@ describe('grounded answers with the fixture chat model', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(!refused.ok && refused.error.message).toMatch(/4000 tokens leaves too little of this model's 4096-token context .* at most 3712\./);
     expect(value(await core.listConversations({})).conversations).toHaveLength(before);
+
+    // A long question leaves less room than that check assumes: the answer fails, saying why,
+    // and its question is taken back.
+    const long = value(await core.ask({ question: `When was the Zanzibar accord signed?${' Please answer with care.'.repeat(150)}`, maxTokens: 3000 }));
+    await expect(core.waitForAnswer(long.answerId)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/^The question \(\d+ tokens\) and an answer of up to 3000 tokens leave no room for a source .* Shorten the question/),
+    });
+    expect(value(await core.listConversations({})).conversations).toHaveLength(before);
   });
 
   it('reports the backend and the loaded model', async () => {

@@ -115,7 +115,14 @@ export class Answerer {
           answerTokens: request.maxTokens,
           countTokens: (text) => loaded.model.tokenize(text).length,
         });
-        if (prompt.sources.length === 0) throw new DocentError('INVALID_INPUT', tooLongAnswer(request.maxTokens, context.contextSize));
+        if (prompt.sources.length === 0) {
+          const questionTokens = loaded.model.tokenize(request.question).length;
+          throw new DocentError(
+            'INVALID_INPUT',
+            `The question (${questionTokens} tokens) and an answer of up to ${request.maxTokens} tokens leave no room for a source in this model's ` +
+              `${context.contextSize}-token context. Shorten the question, or ask for a shorter answer (maxTokens; --max-tokens on the command line).`,
+          );
+        }
         const grammar = await chatModels.grammar(prompt.sources.length);
         let firstToken: number | null = null;
         let generatedTokens = 0;
