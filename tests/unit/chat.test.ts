@@ -154,8 +154,27 @@ describe('Markdown export', () => {
     expect(markdown).toContain('# Bridges');
     expect(markdown).toContain('**You:** How long is it?');
     expect(markdown).toContain('**Docent:** It is long [1].');
-    expect(markdown).toContain('1. Field Notes, p. 1 (unverified): "It spans the harbour."');
+    expect(markdown).toContain('- \\[1] Field Notes, p. 1 (unverified): "It spans the harbour."');
     expect(markdown).not.toContain('Stopped');
+  });
+
+  it('keeps source numbers as cited, escapes plain text, and closes a fence an answer left open', () => {
+    const cite = (n: number, text: string, verified: boolean) => ({ ...source(n, text), verified });
+    const markdown = conversationMarkdown({ id: 1, title: 'Bridges\n# and *more*', messages: 2, createdAt: '', updatedAt: '' }, [
+      { id: 1, role: 'user', content: 'Which?\n```\nstill *my* question', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' },
+      {
+        id: 2, role: 'assistant', content: 'It is **long** [2] and [5] [2].\n```js\nopen', covered: true, grounded: false, stopped: true, timings: null, createdAt: '', sources: [],
+        citations: [cite(2, 'It spans *the* harbour.', true), cite(5, 'x', true), cite(2, 'It spans *the* harbour.', false)],
+      },
+    ]);
+    // The title stays one heading; the question's fence and asterisks stay text; its lines stay lines.
+    expect(markdown).toMatch(/^# Bridges # and \\\*more\\\*\n/);
+    expect(markdown).toContain('**You:** Which?\\\n\\`\\`\\`\\\nstill \\*my\\* question\n');
+    // The answer is Markdown, as the app shows it; its open fence is closed before what follows.
+    expect(markdown).toContain('**Docent:** It is **long** [2] and [5] [2].\n```js\nopen\n```\n\n_Stopped');
+    // Numbered as the answer cites them (a numbered list would renumber 2, 5 as 2, 3); one
+    // unverified citation of a source marks it.
+    expect(markdown).toContain('Sources:\n\n- \\[2] Field Notes, p. 2 (unverified): "It spans \\*the\\* harbour."\n- \\[5] Field Notes, p. 5: "x"\n');
   });
 
   it('marks an answer that was stopped before it was finished', () => {
@@ -170,9 +189,9 @@ describe('Markdown export', () => {
     const answer = (covered: boolean) => ({ id: 2, role: 'assistant' as const, content: 'Hm.', citations: [], sources: [source(1, 'It spans the harbour.')], covered, grounded: false, stopped: false, timings: null, createdAt: '' });
     const conversation = { id: 1, title: 'Bridges', messages: 2, createdAt: '', updatedAt: '' };
     const uncited = conversationMarkdown(conversation, [answer(true)]);
-    expect(uncited).toContain('Sources it was given (it cites none):\n\n1. Field Notes, p. 1: "It spans the harbour."');
+    expect(uncited).toContain('Sources it was given (it cites none):\n\n- \\[1] Field Notes, p. 1: "It spans the harbour."');
     expect(uncited).not.toContain('Closest passages');
     const notCovered = conversationMarkdown(conversation, [answer(false)]);
-    expect(notCovered).toContain('_The documents do not cover this question._\n\nClosest passages:\n\n1. Field Notes');
+    expect(notCovered).toContain('_The documents do not cover this question._\n\nClosest passages:\n\n- \\[1] Field Notes');
   });
 });

@@ -1,32 +1,95 @@
-import type { ConversationSummary, Message } from '../../../preload/contract/index.js';
+import type { BlockContent, PhrasingContent, Root, RootContent } from 'mdast';
+import { toMarkdown } from 'mdast-util-to-markdown';
+import type { Citation, ConversationSummary, Message, Source } from '../../../preload/contract/index.js';
+
+const EXCERPT_CHARS = 240;
 
 /**
  * A conversation as Markdown: each question and answer (marked when it was stopped), then the
  * sources each answer cited (an answer that cites none: the sources it was given; one the library
  * does not cover: the closest passages).
+ *
+ * Titles, questions and excerpts are plain text, written by mdast-util-to-markdown, which escapes
+ * whatever Markdown would read as syntax (an asterisk in a PDF, a fence in a question). Answers
+ * are Markdown already, as the app shows them, and are kept as written.
  */
 export function conversationMarkdown(conversation: ConversationSummary, messages: readonly Message[]): string {
-  const lines = [`# ${conversation.title}`, '', `_Exported from Docent on ${new Date().toISOString().slice(0, 10)}._`, ''];
+  const blocks = [
+    plain([{ type: 'heading', depth: 1, children: [text(oneLine(conversation.title))] }]),
+    plain([paragraph([{ type: 'emphasis', children: [text(`Exported from Docent on ${new Date().toISOString().slice(0, 10)}.`)] }])]),
+  ];
   for (const message of messages) {
     if (message.role === 'user') {
-      lines.push(`**You:** ${message.content}`, '');
+      blocks.push(plain([paragraph([{ type: 'strong', children: [text('You:')] }, text(' '), ...lines(message.content)])]));
       continue;
     }
-    lines.push(`**Docent:** ${message.content}`, '');
+    blocks.push(`**Docent:** ${closedFences(message.content)}`);
+    const notes: string[] = [];
     // A reader of the file must not take an answer cut short for a whole one.
-    if (message.stopped) lines.push('_Stopped before it was finished._', '');
-    if (message.covered === false) lines.push('_The documents do not cover this question._', '');
-    const cited = new Map(message.citations.map((c) => [c.n, c]));
-    const listed = cited.size > 0 ? [...cited.values()] : message.sources;
-    if (listed.length > 0) {
-      lines.push(cited.size > 0 ? 'Sources:' : message.covered === false ? 'Closest passages:' : 'Sources it was given (it cites none):', '');
-      for (const source of listed.sort((a, b) => a.n - b.n)) {
-        const check = 'verified' in source ? (source.verified ? '' : ' (unverified)') : '';
-        const excerpt = source.text.replace(/\s+/g, ' ').trim();
-        lines.push(`${source.n}. ${source.title}, p. ${source.page}${check}: "${excerpt.length > 240 ? `${excerpt.slice(0, 239)}…` : excerpt}"`);
-      }
-      lines.push('');
-    }
+    if (message.stopped) notes.push('Stopped before it was finished.');
+    if (message.covered === false) notes.push('The documents do not cover this question.');
+    blocks.push(...notes.map((note) => plain([paragraph([{ type: 'emphasis', children: [text(note)] }])])));
+    const cited = citedSources(message.citations);
+    const listed = cited.length > 0 ? cited : message.sources.map((source) => ({ ...source, verified: null }));
+    if (listed.length === 0) continue;
+    const heading = cited.length > 0 ? 'Sources:' : message.covered === false ? 'Closest passages:' : 'Sources it was given (it cites none):';
+    blocks.push(
+      plain([
+        paragraph([text(heading)]),
+        {
+          type: 'list',
+          ordered: false,
+          spread: false,
+          children: listed.map((source) => ({ type: 'listItem', spread: false, children: [paragraph([text(sourceLine(source))])] })),
+        },
+      ]),
+    );
   }
-  return `${lines.join('\n').trimEnd()}\n`;
+  return `${blocks.map((block) => block.trimEnd()).join('\n\n')}\n`;
+}
+
+/** One line per source number: its first citation, marked unverified if any citation of it is not. */
+function citedSources(citations: readonly Citation[]): (Pick<Source, 'n' | 'title' | 'page' | 'text'> & { verified: boolean })[] {
+  const byNumber = new Map<number, Citation & { verified: boolean }>();
+  for (const citation of citations) {
+    const seen = byNumber.get(citation.n);
+    if (seen) seen.verified &&= citation.verified;
+    else byNumber.set(citation.n, { ...citation });
+  }
+  return [...byNumber.values()].sort((a, b) => a.n - b.n);
+}
+
+/** `[2] Title, p. 4 (unverified): "excerpt…"`, numbered as in the answer. */
+function sourceLine(source: Pick<Source, 'n' | 'title' | 'page' | 'text'> & { verified: boolean | null }): string {
+  const excerpt = oneLine(source.text);
+  const check = source.verified === false ? ' (unverified)' : '';
+  return `[${source.n}] ${oneLine(source.title)}, p. ${source.page}${check}: "${excerpt.length > EXCERPT_CHARS ? `${excerpt.slice(0, EXCERPT_CHARS - 1)}…` : excerpt}"`;
+}
+
+function plain(children: RootContent[]): string {
+  const root: Root = { type: 'root', children };
+  return toMarkdown(root, { bullet: '-', emphasis: '_' });
+}
+
+function paragraph(children: PhrasingContent[]): BlockContent {
+  return { type: 'paragraph', children };
+}
+
+function text(value: string): PhrasingContent {
+  return { type: 'text', value };
+}
+
+/** A text's lines, kept as lines. */
+function lines(value: string): PhrasingContent[] {
+  return value.split(/\r?\n/).flatMap((line, i): PhrasingContent[] => (i === 0 ? [text(line)] : [{ type: 'break' }, text(line)]));
+}
+
+function oneLine(value: string): string {
+  return value.replace(/\s+/g, ' ').trim();
+}
+
+/** An answer whose code fence was never closed (a stopped answer, say) must not swallow the rest of the file. */
+function closedFences(markdown: string): string {
+  const fences = markdown.match(/^ {0,3}(`{3,}|~{3,})/gm) ?? [];
+  return fences.length % 2 === 1 ? `${markdown}\n${fences.at(-1)!.trim()}` : markdown;
 }
