@@ -140,9 +140,15 @@ export function createCore(options: CoreOptions): Core {
     return [...answers.values()].filter((answer) => answer.conversationId === conversationId);
   }
 
-  function documentsMustExist(ids: readonly number[] = []) {
+  /** Documents a search is limited to must be there and searchable: anything else would find nothing, silently. */
+  function documentsMustBeReady(ids: readonly number[] = []) {
     for (const id of ids) {
-      if (!library.documents.get(id)) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
+      const document = library.documents.get(id);
+      if (!document) throw new DocentError('NOT_FOUND', `There is no document with id ${id}.`);
+      if (document.status === 'failed') {
+        throw new DocentError('INVALID_INPUT', `Document ${id} (${document.title}) is not in the index: it failed (${document.error?.message ?? 'no reason recorded'}). Ingest its file again or remove it.`);
+      }
+      if (document.status !== 'ready') throw new DocentError('INVALID_INPUT', `Document ${id} (${document.title}) is still being indexed. Search it once it is ready.`);
     }
   }
 
@@ -195,7 +201,7 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async search(request) {
-      documentsMustExist(request.documentIds);
+      documentsMustBeReady(request.documentIds);
       return { hits: await runSearch(request) };
     },
 
@@ -207,7 +213,7 @@ export function createCore(options: CoreOptions): Core {
       if (!chatModels.current && !chatModelPath) {
         throw new DocentError('MODEL_NOT_FOUND', NO_CHAT_MODEL);
       }
-      documentsMustExist(request.documentIds);
+      documentsMustBeReady(request.documentIds);
       // Models load before the answer's clock starts, and a bad model is an error here, at once.
       if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
       if (library.documents.hasReady()) {

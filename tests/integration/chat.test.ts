@@ -442,6 +442,15 @@ describe('questions limited to some documents, and model loading', () => {
         expect(answer.sources.map((s) => s.documentId)).toEqual(answer.sources.map(() => only));
       }
       expect(await core.ask({ question, documentIds: [999] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+
+      // A document that failed is not in the index: limiting to it says so rather than finding nothing.
+      const broken = path.join(tempDir(), 'broken.pdf');
+      fs.writeFileSync(broken, fs.readFileSync(CRAZY_ONES_PDF).subarray(0, 2000));
+      const [failed] = await ingest(core, [broken]);
+      expect(failed).toMatchObject({ outcome: 'failed', documentId: expect.any(Number) });
+      for (const result of [await core.ask({ question, documentIds: [failed!.documentId!] }), await core.search({ query: question, documentIds: [failed!.documentId!] })]) {
+        expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/is not in the index: it failed .* Ingest its file again or remove it/) } });
+      }
     } finally {
       await core.close();
     }
