@@ -169,6 +169,29 @@ describe('identity, changes and removal', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
+  it('drops a failed attempt at a path once a file there ingests, keeping the version that works meanwhile', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'notes.pdf');
+    const good = fs.readFileSync(KNOWN_FACTS_PDF);
+    const atPath = async () => value(await core.listDocuments({})).documents.filter((d) => d.path === file).map((d) => d.status);
+
+    // A broken file, then a good one at the same path: the failure goes.
+    fs.writeFileSync(file, good.subarray(0, 2000));
+    expect((await ingest(core, [file]))[0]).toMatchObject({ outcome: 'failed' });
+    fs.writeFileSync(file, good);
+    const [fixed] = await ingest(core, [file]);
+    expect(await atPath()).toEqual(['ready']);
+
+    // A good file that breaks keeps its indexed version beside the failure; restored, only it remains.
+    fs.writeFileSync(file, good.subarray(0, 2000));
+    expect((await ingest(core, [file]))[0]).toMatchObject({ outcome: 'failed' });
+    expect((await atPath()).sort()).toEqual(['failed', 'ready']);
+    fs.writeFileSync(file, good);
+    expect((await ingest(core, [file]))[0]).toMatchObject({ outcome: 'unchanged', documentId: fixed!.documentId });
+    expect(await atPath()).toEqual(['ready']);
+    value(await core.removeDocument({ documentId: fixed!.documentId! }));
+  });
+
   it('cancels a running ingestion without leaving rows behind', async () => {
     const dbPath = value(await core.libraryInfo({})).dbPath;
     const before = rowCounts(dbPath);

@@ -171,11 +171,16 @@ export class DocumentStore {
     })();
   }
 
-  /** Marks a document ready and, in the same transaction, removes the older version it replaces. */
+  /**
+   * Marks a document ready and, in the same transaction, removes the older version it replaces
+   * and any failed attempt at a file at its path: they describe bytes no longer there.
+   */
   markReady(id: number): void {
     this.db.transaction(() => {
       const replaces = this.replacesId(id);
       if (replaces !== null) this.deleteRows(replaces, true);
+      const { path } = prepared(this.db, `SELECT path FROM documents WHERE id = ?`).get(id) as { path: string };
+      this.removeFailedAt(path, id);
       prepared(this.db, `UPDATE documents SET status = 'ready', replaces_id = NULL, updated_at = ? WHERE id = ?`)
         .run(new Date().toISOString(), id);
     })();
@@ -191,6 +196,12 @@ export class DocumentStore {
       )
         .run(error.code, error.message, new Date().toISOString(), id);
     })();
+  }
+
+  /** Removes the failed documents of a file at `path`, except `keep`: its bytes now ingest. */
+  removeFailedAt(path: string, keep: number): void {
+    const failed = prepared(this.db, `SELECT id FROM documents WHERE path = ? AND status = 'failed' AND id != ?`).all(path, keep) as { id: number }[];
+    for (const { id } of failed) this.deleteRows(id, true);
   }
 
   remove(id: number): boolean {
