@@ -42,6 +42,20 @@ describe('citation verification', () => {
     expect(citation).toMatchObject({ n: 2, verified: false });
   });
 
+  it('marks a citation unverified when its sentence states another number, or negates its passage', () => {
+    const accord = [source(1, 'The accord was signed by eleven delegations in Zanzibar in 1897. It had 1,200 pages.')];
+    const verdict = (answer: string) => resolveCitations(answer, accord)[0]!.verified;
+    expect(verdict('The accord was signed by eleven delegations in 1897 [1].')).toBe(true);
+    expect(verdict('It had 1200 pages [1].')).toBe(true);
+    expect(verdict('The accord was signed by twelve delegations in 1897 [1].')).toBe(false);
+    expect(verdict('The accord was signed by eleven delegations in 1898 [1].')).toBe(false);
+    expect(verdict('The accord was not signed by the delegations [1].')).toBe(false);
+    expect(verdict("The delegations didn't sign the accord in Zanzibar [1].")).toBe(false);
+    const refused = [source(1, 'The accord was never signed in Zanzibar.')];
+    expect(resolveCitations('The accord was signed in Zanzibar [1].', refused)[0]!.verified).toBe(false);
+    expect(resolveCitations('The accord was never signed in Zanzibar [1].', refused)[0]!.verified).toBe(true);
+  });
+
   it('ties each marker to its own sentence', () => {
     expect(sentenceAt('First claim [1]. Second claim [2].', 28)).toBe('Second claim [2].');
     // Markers written after the full stop cite the sentence before them.

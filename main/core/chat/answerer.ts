@@ -8,7 +8,7 @@ import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
 import { findMarkers, settledStream, finishedText } from './grammar.js';
 import { buildPrompt, type Turn } from './prompt.js';
-import { bestSupportingSpan, sentenceAt, SUPPORT_THRESHOLD } from './verify.js';
+import { bestSupportingSpan, sentenceAt } from './verify.js';
 
 export type ParsedAsk = z.output<typeof AskRequest>;
 
@@ -307,7 +307,7 @@ export function resolveCitations(answer: string, sources: readonly Source[]): Ci
         charStart: source.charStart + span.start,
         charEnd: source.charStart + span.end,
         text: source.text.slice(span.start, span.end),
-        verified: span.score >= SUPPORT_THRESHOLD,
+        verified: span.verified,
       },
     ];
   });

@@ -1,7 +1,10 @@
 /**
  * Checks that a cited passage supports the sentence that cites it: the share of the
  * sentence's content words (letters or digits, 3+ characters, not stop words) that appear in
- * the passage. At or above SUPPORT_THRESHOLD the citation is verified.
+ * the passage. At or above SUPPORT_THRESHOLD the citation is verified, unless the sentence
+ * states a number the passage does not hold, or negates what the passage's best sentence
+ * affirms (or the reverse): word overlap alone would verify "signed in 1898" against "signed in
+ * 1897", and "was not signed" against "was signed".
  */
 export const SUPPORT_THRESHOLD = 0.35;
 
@@ -50,10 +53,10 @@ export function sentenceAt(text: string, index: number): string {
 
 /**
  * The span of the passage's sentence that best supports the claim, relative to the passage (the
- * whole passage when no sentence shares a word), and `score`: the claim's support by the whole
- * passage.
+ * whole passage when no sentence shares a word); `score`, the claim's support by the whole
+ * passage; and whether that verifies the claim.
  */
-export function bestSupportingSpan(claim: string, passage: string): { start: number; end: number; score: number } {
+export function bestSupportingSpan(claim: string, passage: string): { start: number; end: number; score: number; verified: boolean } {
   const claimWords = contentWords(claim);
   let span = { start: 0, end: passage.length };
   let spanScore = 0;
@@ -64,5 +67,22 @@ export function bestSupportingSpan(claim: string, passage: string): { start: num
       spanScore = score;
     }
   }
-  return { ...span, score: shareFound(claimWords, passage) };
+  const score = shareFound(claimWords, passage);
+  const passageNumbers = numbers(passage);
+  const verified =
+    score >= SUPPORT_THRESHOLD &&
+    [...numbers(claim)].every((n) => passageNumbers.has(n)) &&
+    NEGATION.test(claim) === NEGATION.test(passage.slice(span.start, span.end));
+  return { ...span, score, verified };
+}
+
+const NEGATION = /\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b/i;
+// "one" is left out: more often a pronoun ("the one who") than a number.
+const NUMBER_WORDS =
+  'zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion';
+const NUMBER = new RegExp(`\\d+(?:[.,]\\d+)*|\\b(?:${NUMBER_WORDS.split(' ').join('|')})\\b`, 'gi');
+
+/** The numbers a text states, in digits ("1,000" as "1000") or in words. */
+function numbers(text: string): Set<string> {
+  return new Set((text.match(NUMBER) ?? []).map((n) => n.toLowerCase().replace(/,(?=\d{3}\b)/g, '')));
 }
