@@ -106,6 +106,13 @@ describe('prompt assembly', () => {
     expect(tight.sources.length).toBeLessThan(6);
     expect(tight.sources.map((s) => s.n)).toEqual(tight.sources.map((_, i) => i + 1));
     expect(tight.promptTokens).toBeLessThanOrEqual(200);
+
+    // Room for the old answer but not its question: the answer goes too, so that the kept
+    // conversation never opens with the model speaking.
+    const sourcesOnly = buildPrompt('What now?', ranked.slice(0, 1), [], { contextTokens: 10_000, answerTokens: 0, countTokens: count }).promptTokens;
+    const answerOnly = buildPrompt('What now?', ranked.slice(0, 1), history, { contextTokens: sourcesOnly + 20, answerTokens: 0, countTokens: count });
+    expect(answerOnly.history).toEqual([]);
+    expect(answerOnly.promptTokens).toBe(sourcesOnly);
   });
 
   it('tokenizes nothing before generation when every piece fits even at one token per byte', () => {

@@ -108,6 +108,8 @@ export function buildPrompt(question: string, ranked: readonly Omit<Source, 'n'>
     kept.unshift(turn);
     used += cost;
   }
+  // An answer whose question did not fit would read as the model speaking first.
+  while (kept[0]?.role === 'assistant') used -= count(kept.shift()!.text) + PER_MESSAGE_OVERHEAD;
   return { system: systemText(chosenTexts), history: kept, sources: chosen, promptTokens: used };
 }
 
