@@ -74,6 +74,26 @@ describe('the library store', () => {
     b.close();
   });
 
+  it('gives the conversation so far without answers stopped before their first word', () => {
+    const db = openDatabase(':memory:');
+    const conversations = new ConversationStore(db);
+    const id = conversations.create('q');
+    const timings = { retrievalMs: 1, promptTokens: 1, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: 1 };
+    const answer = (content: string, stopped: boolean) =>
+      conversations.addAssistantMessage(id, { content, searchQuery: 'q', sources: [], citations: [], covered: true, grounded: false, stopped, timings });
+    conversations.addUserMessage(id, 'first');
+    answer('', true);
+    conversations.addUserMessage(id, 'second');
+    answer('A partial', true);
+    expect(conversations.turns(id)).toEqual([
+      { role: 'user', text: 'first' },
+      { role: 'user', text: 'second' },
+      { role: 'assistant', text: 'A partial' },
+    ]);
+    expect(conversations.messages(id)).toHaveLength(4);
+    db.close();
+  });
+
   it("writes a conversation's first question in one transaction, or not at all", () => {
     const db = openDatabase(':memory:');
     const conversations = new ConversationStore(db);

@@ -43,7 +43,8 @@ const bool = (v: number | null) => (v === null ? null : v === 1);
 /** What asking a question writes and reads before the model starts on the prompt. */
 const ASK_SQL = {
   create: `INSERT INTO conversations(id, title, created_at, updated_at) VALUES (${newId('conversations')}, ?, ?, ?)`,
-  turns: `SELECT role, content AS text FROM messages WHERE conversation_id = ? ORDER BY id`,
+  // An answer stopped before its first word says nothing: the model is not shown an empty turn.
+  turns: `SELECT role, content AS text FROM messages WHERE conversation_id = ? AND NOT (role = 'assistant' AND content = '') ORDER BY id`,
   addUserMessage: `INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'user', ?, ?)`,
   touch: `UPDATE conversations SET updated_at = ? WHERE id = ?`,
 };
