@@ -235,10 +235,20 @@ export function useChat(client: DocentClient): ChatState {
     async (conversationId: number) => {
       const result = await client.deleteConversation({ conversationId });
       if (!result.ok) setLoadError(result.error.message);
-      if (conversationId === activeId) startNew();
+      else if (conversationId === activeId) {
+        // The core stopped the answer being written in it before deleting it; that answer's
+        // stream goes with the conversation.
+        const current = pending.current;
+        if (current?.answerId) streams.current.delete(current.answerId);
+        pending.current = null;
+        setBusy(false);
+        setActiveId(null);
+        setTurns([]);
+        setLoadError(null);
+      }
       await refreshList();
     },
-    [client, activeId, startNew, refreshList],
+    [client, activeId, refreshList],
   );
 
   const rename = useCallback(
