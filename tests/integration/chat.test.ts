@@ -228,13 +228,22 @@ describe('grounded answers with the fixture chat model', () => {
 });
 
 describe('answers that meet a model change or a failure', () => {
-  it('finishes an answer being written before another model replaces the loaded one', async () => {
+  /** Runs `run` on a core with the Known Facts library, a second chat model file, and an answer of up to 300 tokens being written. */
+  async function whileAnswering(run: (core: Core, other: string, answerId: string) => Promise<void>) {
     const core = openCore({ chatModelPath: models.chatModel, generationThreads: 1 });
     try {
       await ingest(core, [KNOWN_FACTS_PDF]);
       const other = path.join(tempDir(), 'another-chat-model.gguf');
       fs.copyFileSync(models.chatModel, other);
       const { answerId } = value(await core.ask({ question: 'How many pipes does the cathedral organ contain?', maxTokens: 300, temperature: 1, seed: 3 }));
+      await run(core, other, answerId);
+    } finally {
+      await core.close();
+    }
+  }
+
+  it('finishes an answer being written before another model replaces the loaded one', () =>
+    whileAnswering(async (core, other, answerId) => {
       await new Promise<void>((resolve) => {
         const off = core.on('chat:token', (e) => e.answerId === answerId && (off(), resolve()));
       });
@@ -247,19 +256,11 @@ describe('answers that meet a model change or a failure', () => {
       expect(done.stopped).toBe(false);
       expect(done.timings.generatedTokens).toBeGreaterThan(1);
       expect(value(await core.getConversation({ conversationId: done.conversationId })).messages).toHaveLength(2);
-    } finally {
-      await core.close();
-    }
-  });
+    }));
 
-  it('keeps the model being loaded when a question is asked while it loads', async () => {
-    const core = openCore({ chatModelPath: models.chatModel, generationThreads: 1 });
-    try {
-      await ingest(core, [KNOWN_FACTS_PDF]);
-      const other = path.join(tempDir(), 'another-chat-model.gguf');
-      fs.copyFileSync(models.chatModel, other);
-      // An answer being written keeps the old model loaded while the new one waits for it.
-      const { answerId } = value(await core.ask({ question: 'How many pipes does the cathedral organ contain?', maxTokens: 300, temperature: 1, seed: 3 }));
+  it('keeps the model being loaded when a question is asked while it loads', () =>
+    whileAnswering(async (core, other, answerId) => {
+      // The answer being written keeps the old model loaded while the new one waits for it.
       const first = core.waitForAnswer(answerId);
       const loading = core.loadChatModel({ path: other });
       while (value(await core.modelStatus({})).chatModel !== null) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -268,10 +269,7 @@ describe('answers that meet a model change or a failure', () => {
       expect(value(await loading).chatModel?.path).toBe(other);
       await Promise.all([first, second]);
       expect(value(await core.modelStatus({})).chatModel?.path).toBe(other);
-    } finally {
-      await core.close();
-    }
-  });
+    }));
 
   /** An Answerer over an in-memory store and the fixture model, with the given search; `close` frees both. */
   async function answererWith(search: AnswerDeps['search']) {
