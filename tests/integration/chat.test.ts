@@ -12,6 +12,7 @@ import type { Core } from '../../main/core/index.js';
 import { ChatModels, MAX_ADAPTER_CONTEXTS, withGeneration } from '../../main/core/llm/chat-model.js';
 import { getRuntime } from '../../main/core/llm/runtime.js';
 import { CORPUS, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
+import { buildFixtureVocab, buildLoraAdapter, DEFAULT_CHAT_DIMS, writeLoraAdapter } from '../fixtures/gguf/models.js';
 import { ingest, models, openCore, tempDir, value } from './helpers.js';
 
 const CRAZY_ONES_PDF = path.join(CORPUS, '021-pdfa/crazyones-pdfa.pdf');
@@ -188,18 +189,32 @@ describe('grounded answers with the fixture chat model', () => {
     expect(value(await core.listConversations({})).conversations).toHaveLength(before);
   });
 
-  it('takes an adapter file replaced on disk as the new adapter it is', async () => {
-    const file = path.join(tempDir(), 'my-tone.gguf');
+  it('takes an adapter file replaced on disk as the new adapter it is, one adapting the token embedding too', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'my-tone.gguf');
     fs.copyFileSync(models.loraMatching, file);
     const question = 'When was the Zanzibar accord signed?';
-    for (const scale of [1, 0]) expect((await ask(core, question, { adapters: [{ path: file, scale }] })).answer.covered).toBe(true);
-    // Retrained into the same file, for a model of another size.
+    const answerWith = async (adapter: string, scale = 1) => (await ask(core, question, { adapters: [{ path: adapter, scale }], temperature: 0 })).answer;
+    const first = await answerWith(file);
+    // Retrained into the same file: the answer is the new adapter's, as from a file never loaded.
+    writeLoraAdapter(file, { kind: 'matching', seed: 9 });
+    const retrained = path.join(dir, 'retrained-copy.gguf');
+    fs.copyFileSync(file, retrained);
+    const second = await answerWith(file);
+    expect(second.answer).toBe((await answerWith(retrained)).answer);
+    expect(second.answer).not.toBe(first.answer);
+    // One that also adapts the token embedding, whose matrices llama.cpp takes flipped, fits.
+    const withEmbedding = buildLoraAdapter({ kind: 'matching', seed: 9 });
+    const vocab = buildFixtureVocab().tokens.length;
+    withEmbedding.tensor('token_embd.weight.lora_a', [4, vocab], new Float32Array(4 * vocab).fill(0.01));
+    withEmbedding.tensor('token_embd.weight.lora_b', [4, DEFAULT_CHAT_DIMS.nEmbd], new Float32Array(4 * DEFAULT_CHAT_DIMS.nEmbd).fill(0.01));
+    withEmbedding.write(file);
+    for (const scale of [1, 0]) expect((await answerWith(file, scale)).covered).toBe(true);
+    // Retrained for a model of another size: refused at any scale.
     fs.copyFileSync(models.loraWrongDimensions, file);
     for (const scale of [1, 0]) {
       expect(await core.ask({ question, adapters: [{ path: file, scale }] })).toMatchObject({ ok: false, error: { code: 'ADAPTER_MISMATCH' } });
     }
-    fs.copyFileSync(models.loraMatching, file);
-    expect((await ask(core, question, { adapters: [{ path: file, scale: 1 }] })).answer.covered).toBe(true);
   });
 
   it('refuses an answer length that leaves no room for sources, storing nothing', async () => {

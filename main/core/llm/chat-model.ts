@@ -18,8 +18,13 @@ interface Loaded {
   chatWrapper: ChatWrapper;
   /** One context per adapter set: the base model is loaded once and shared. */
   contexts: Map<string, Promise<LlamaContext>>;
-  /** Adapter files found to fit this model, by path: each file's header is read once, not per answer. */
+  /** Adapter files found to fit this model, by path and version: each file's header is read once, not per answer. */
   adapterChecks: Map<string, Promise<void>>;
+  /**
+   * The version of each adapter file llama.cpp has loaded into this model. It keeps an adapter,
+   * by path, as long as the model: a file changed since needs the model loaded again.
+   */
+  adapterVersions: Map<string, string>;
 }
 
 const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'jina-bert-v2', 't5encoder', 'modern-bert']);
@@ -83,29 +88,39 @@ export class ChatModels {
     return withLock([this, 'model'], async () => {
       const info = await inspectModelFile(file);
       if (this.loaded?.info.path === info.path) return this.loaded;
-      checkChatModel(info);
-      await this.unloadNow();
-      const llama = await getRuntime();
-      try {
-        const model = await llama.loadModel({
-          modelPath: info.path,
-          onLoadProgress: (progress) => this.onProgress(info.path, progress),
-        });
-        this.loaded = { info, model, chatWrapper: resolveChatWrapper(model), contexts: new Map(), adapterChecks: new Map() };
-      } catch (error) {
-        throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${errorMessage(error)}`);
-      }
-      // The context without adapters, and the grammar for the usual number of sources, are part of
-      // a loaded model, so the first answer does not wait for them.
-      try {
-        await this.context([]);
-        await this.grammar(DEFAULT_ASK_SOURCES);
-      } catch (error) {
-        await this.unloadNow();
-        throw error;
-      }
-      return this.loaded!;
+      return this.loadNow(info);
     });
+  }
+
+  /** Loads the model `stale` holds again, unless another has replaced it meanwhile. */
+  private reload(stale: Loaded): Promise<Loaded> {
+    return withLock([this, 'model'], () => (this.loaded !== null && this.loaded !== stale ? Promise.resolve(this.loaded) : this.loadNow(stale.info)));
+  }
+
+  /** Under the model lock: unloads the model loaded, then loads `info`'s. */
+  private async loadNow(info: ModelFileInfo): Promise<Loaded> {
+    checkChatModel(info);
+    await this.unloadNow();
+    const llama = await getRuntime();
+    try {
+      const model = await llama.loadModel({
+        modelPath: info.path,
+        onLoadProgress: (progress) => this.onProgress(info.path, progress),
+      });
+      this.loaded = { info, model, chatWrapper: resolveChatWrapper(model), contexts: new Map(), adapterChecks: new Map(), adapterVersions: new Map() };
+    } catch (error) {
+      throw new DocentError('MODEL_INVALID', `Could not load ${info.name}: ${errorMessage(error)}`);
+    }
+    // The context without adapters, and the grammar for the usual number of sources, are part of
+    // a loaded model, so the first answer does not wait for them.
+    try {
+      await this.context([]);
+      await this.grammar(DEFAULT_ASK_SOURCES);
+    } catch (error) {
+      await this.unloadNow();
+      throw error;
+    }
+    return this.loaded!;
   }
 
   /**
@@ -113,9 +128,12 @@ export class ChatModels {
    * and gets no context of its own, but its file is checked like any other.
    */
   async context(adapters: readonly ResolvedAdapter[]): Promise<LlamaContext> {
-    const loaded = this.loaded;
+    let loaded = this.loaded;
     if (!loaded) throw new DocentError('MODEL_NOT_FOUND', 'No chat model is loaded.');
     const files = adapters.map((adapter): AdapterFile => ({ ...adapter, version: fileVersion(adapter.path) }));
+    const changed = (a: AdapterFile) => a.scale > 0 && a.version !== 'missing' && (loaded!.adapterVersions.get(a.path) ?? a.version) !== a.version;
+    // Replaced on disk (a new training run, say) after llama.cpp loaded it: seconds to reload, once.
+    if (files.some(changed)) loaded = await this.reload(loaded);
     for (const adapter of files) if (adapter.scale === 0) await checkAdapterOnce(loaded, adapter);
     const active = files.filter((a) => a.scale > 0);
     const key = JSON.stringify(active.map((a) => [a.path, a.version, a.scale]));
@@ -162,6 +180,8 @@ export class ChatModels {
     for (const adapter of adapters) await checkAdapterOnce(loaded, adapter);
     takeLlamaErrors();
     try {
+      // Recorded first: a context that fails may still have loaded some of them.
+      for (const adapter of adapters) loaded.adapterVersions.set(adapter.path, adapter.version);
       return await loaded.model.createContext({
         contextSize: { min: 512, max: Math.min(loaded.model.trainContextSize || MAX_CONTEXT, MAX_CONTEXT) },
         threads: this.threads,
@@ -246,24 +266,23 @@ async function checkAdapter(file: string, loaded: Loaded): Promise<void> {
 }
 
 /**
- * Each pair of LoRA matrices A (n_in × r) and B (r × n_out) must fit the weight it adapts
- * (n_in × n_out), as llama.cpp requires when it applies them: checked from the file's header, so
- * an adapter at scale 0, which llama.cpp never applies, is refused like any other.
+ * Each pair of LoRA matrices must fit the weight it adapts, as llama.cpp requires when it loads
+ * them (llama-adapter.cpp): for a weight of n_in × n_out, A is n_in × r and B is r × n_out; for
+ * the token embedding, A and B are flipped. Checked from the file's header, so an adapter at
+ * scale 0, which llama.cpp never loads, is refused like any other.
  */
 function checkAdapterShapes(adapter: ModelFileInfo, baseTensors: readonly { name: string; dimensions: readonly (number | bigint)[] }[], modelName: string): void {
   const base = new Map(baseTensors.map((t) => [t.name, t.dimensions.map(Number)]));
   const lora = adapter.tensors ?? new Map<string, number[]>();
-  for (const [name, a] of lora) {
-    if (!name.endsWith('.lora_a')) continue;
-    const target = name.slice(0, -'.lora_a'.length);
+  const targets = new Set([...lora.keys()].flatMap((name) => (/\.lora_[ab]$/.test(name) ? [name.slice(0, -'.lora_a'.length)] : [])));
+  const mismatch = (why: string) => new DocentError('ADAPTER_MISMATCH', `The adapter ${adapter.name} does not fit ${modelName}: ${why}`);
+  for (const target of targets) {
     const weight = base.get(target);
+    const a = lora.get(`${target}.lora_a`);
     const b = lora.get(`${target}.lora_b`);
-    if (!weight) throw new DocentError('ADAPTER_MISMATCH', `The adapter ${adapter.name} adapts ${target}, which ${modelName} does not have.`);
-    if (!b || a[0] !== weight[0] || b[1] !== weight[1] || a[1] !== b[0]) {
-      throw new DocentError(
-        'ADAPTER_MISMATCH',
-        `The adapter ${adapter.name} does not fit ${modelName}: ${target} is ${weight.join(' × ')}, the adapter's matrices are ${a.join(' × ')} and ${b?.join(' × ') ?? 'missing'}.`,
-      );
-    }
+    if (!weight) throw mismatch(`it adapts ${target}, which the model does not have.`);
+    if (!a || !b) throw mismatch(`its ${target} has only one of the two LoRA matrices.`);
+    const fits = target === 'token_embd.weight' ? weight[0] === b[1] && weight[1] === a[1] : weight[0] === a[0] && weight[1] === b[1] && a[1] === b[0];
+    if (!fits) throw mismatch(`${target} is ${weight.join(' × ')}, the adapter's matrices are ${a.join(' × ')} and ${b.join(' × ')}.`);
   }
 }
