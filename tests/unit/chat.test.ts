@@ -54,6 +54,18 @@ describe('citation verification', () => {
     const refused = [source(1, 'The accord was never signed in Zanzibar.')];
     expect(resolveCitations('The accord was signed in Zanzibar [1].', refused)[0]!.verified).toBe(false);
     expect(resolveCitations('The accord was never signed in Zanzibar [1].', refused)[0]!.verified).toBe(true);
+    // PDFs write the typographic apostrophe.
+    const curly = [source(1, 'The accord wasn’t signed in Zanzibar.')];
+    expect(resolveCitations("The accord wasn't signed in Zanzibar [1].", curly)[0]!.verified).toBe(true);
+    expect(resolveCitations('The accord was signed in Zanzibar [1].', curly)[0]!.verified).toBe(false);
+  });
+
+  it('takes the numbers of a sentence citing several sources from any of them, in digits or words', () => {
+    const two = [source(1, 'The accord was signed in Zanzibar in 1897.'), source(2, 'Twelve delegations signed the accord.')];
+    const cited = resolveCitations('The accord was signed in Zanzibar in 1897 [1] by 12 delegations [2].', two);
+    expect(cited.map((c) => [c.n, c.verified])).toEqual([[1, true], [2, true]]);
+    // A number neither passage holds still fails both.
+    expect(resolveCitations('The accord was signed in Zanzibar in 1898 [1] by 12 delegations [2].', two).map((c) => c.verified)).toEqual([false, false]);
   });
 
   it('ties each marker to its own sentence', () => {

@@ -292,11 +292,13 @@ function chatHistory(system: string, turns: readonly Turn[]): ChatHistoryItem[] 
 
 /** Every marker becomes a citation of the source it names, checked against its sentence. */
 export function resolveCitations(answer: string, sources: readonly Source[]): Citation[] {
-  return findMarkers(answer).flatMap(({ n, index }) => {
+  const markers = findMarkers(answer).map((marker) => ({ ...marker, sentence: sentenceAt(answer, marker.index) }));
+  return markers.flatMap(({ n, sentence }) => {
     const source = sources[n - 1];
     if (!source) return []; // unreachable under the grammar; kept so no marker can ever point nowhere
-    const claim = sentenceAt(answer, index).replace(/\[\d+\]/g, ' ');
-    const span = bestSupportingSpan(claim, source.text);
+    const claim = sentence.replace(/\[\d+\]/g, ' ');
+    const citedTogether = markers.filter((m) => m.sentence === sentence && sources[m.n - 1]).map((m) => sources[m.n - 1]!.text);
+    const span = bestSupportingSpan(claim, source.text, citedTogether);
     return [
       {
         n,

@@ -54,9 +54,14 @@ export function sentenceAt(text: string, index: number): string {
 /**
  * The span of the passage's sentence that best supports the claim, relative to the passage (the
  * whole passage when no sentence shares a word); `score`, the claim's support by the whole
- * passage; and whether that verifies the claim.
+ * passage; and whether that verifies the claim. A sentence citing several sources may take each
+ * of its numbers from any of them: `citedTogether` holds their passages (this one included).
  */
-export function bestSupportingSpan(claim: string, passage: string): { start: number; end: number; score: number; verified: boolean } {
+export function bestSupportingSpan(
+  claim: string,
+  passage: string,
+  citedTogether: readonly string[] = [passage],
+): { start: number; end: number; score: number; verified: boolean } {
   const claimWords = contentWords(claim);
   let span = { start: 0, end: passage.length };
   let spanScore = 0;
@@ -68,21 +73,25 @@ export function bestSupportingSpan(claim: string, passage: string): { start: num
     }
   }
   const score = shareFound(claimWords, passage);
-  const passageNumbers = numbers(passage);
+  const stated = new Set(citedTogether.flatMap((text) => [...numbers(text)]));
   const verified =
     score >= SUPPORT_THRESHOLD &&
-    [...numbers(claim)].every((n) => passageNumbers.has(n)) &&
+    [...numbers(claim)].every((n) => stated.has(n)) &&
     NEGATION.test(claim) === NEGATION.test(passage.slice(span.start, span.end));
   return { ...span, score, verified };
 }
 
-const NEGATION = /\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b/i;
-// "one" is left out: more often a pronoun ("the one who") than a number.
-const NUMBER_WORDS =
-  'zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion';
-const NUMBER = new RegExp(`\\d+(?:[.,]\\d+)*|\\b(?:${NUMBER_WORDS.split(' ').join('|')})\\b`, 'gi');
+const NEGATION = /\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n['’]t\b/i;
+// "one" is left out: more often a pronoun ("the one who") than a number. Multipliers
+// ("hundred") are not numbers on their own.
+const NUMBER_WORDS = 'two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'
+  .split(' ')
+  .map((word, i) => [word, String(i + 2)] as const)
+  .concat('thirty forty fifty sixty seventy eighty ninety'.split(' ').map((word, i) => [word, String(30 + 10 * i)] as const));
+const NUMBER_VALUE = new Map<string, string>(NUMBER_WORDS);
+const NUMBER = new RegExp(`\\d+(?:[.,]\\d+)*|\\b(?:${NUMBER_WORDS.map(([word]) => word).join('|')})\\b`, 'gi');
 
-/** The numbers a text states, in digits ("1,000" as "1000") or in words. */
+/** The numbers a text states, in digits or words, as digits ("1,000" as "1000", "twelve" as "12"). */
 function numbers(text: string): Set<string> {
-  return new Set((text.match(NUMBER) ?? []).map((n) => n.toLowerCase().replace(/,(?=\d{3}\b)/g, '')));
+  return new Set((text.match(NUMBER) ?? []).map((n) => NUMBER_VALUE.get(n.toLowerCase()) ?? n.replace(/,(?=\d{3}\b)/g, '')));
 }
