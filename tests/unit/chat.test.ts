@@ -210,6 +210,17 @@ describe('Markdown export', () => {
     expect(markdown).toContain('Sources:\n\n- \\[2] Field Notes, p. 2 (unverified): "It spans \\*the\\* harbour."\n- \\[5] Field Notes, p. 5: "x"\n');
   });
 
+  it('keeps the Markdown an answer opens with, and closes only a fence left open', () => {
+    const exported = (content: string) =>
+      conversationMarkdown({ id: 1, title: 'T', messages: 1, createdAt: '', updatedAt: '' }, [
+        { id: 1, role: 'assistant', content, citations: [], sources: [], covered: true, grounded: false, stopped: false, timings: null, createdAt: '' },
+      ]);
+    expect(exported('```\ncode [1]\n```')).toContain('**Docent:**\n\n```\ncode [1]\n```\n');
+    expect(exported('# Heading\n\n- item')).toContain('**Docent:**\n\n# Heading\n\n- item\n');
+    expect(exported('````\n```\ninner\n````')).toMatch(/\*\*Docent:\*\*\n\n````\n```\ninner\n````\n$/);
+    expect(exported('Text\n\n````md\n```\nstill open')).toMatch(/\*\*Docent:\*\* Text\n\n````md\n```\nstill open\n````\n$/);
+  });
+
   it('marks an answer that was stopped before it was finished', () => {
     const markdown = conversationMarkdown({ id: 1, title: 'Bridges', messages: 2, createdAt: '', updatedAt: '' }, [
       { id: 1, role: 'user', content: 'How long is it?', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' },

@@ -1,4 +1,5 @@
 import type { BlockContent, PhrasingContent, Root, RootContent } from 'mdast';
+import { fromMarkdown } from 'mdast-util-from-markdown';
 import { toMarkdown } from 'mdast-util-to-markdown';
 import type { Citation, ConversationSummary, Message, Source } from '../../../preload/contract/index.js';
 
@@ -23,7 +24,7 @@ export function conversationMarkdown(conversation: ConversationSummary, messages
       blocks.push(plain([paragraph([{ type: 'strong', children: [text('You:')] }, text(' '), ...lines(message.content)])]));
       continue;
     }
-    blocks.push(`**Docent:** ${closedFences(message.content)}`);
+    blocks.push(answerBlock(message.content));
     const notes: string[] = [];
     // A reader of the file must not take an answer cut short for a whole one.
     if (message.stopped) notes.push('Stopped before it was finished.');
@@ -88,8 +89,21 @@ function oneLine(value: string): string {
   return value.replace(/\s+/g, ' ').trim();
 }
 
-/** An answer whose code fence was never closed (a stopped answer, say) must not swallow the rest of the file. */
-function closedFences(markdown: string): string {
-  const fences = markdown.match(/^ {0,3}(`{3,}|~{3,})/gm) ?? [];
-  return fences.length % 2 === 1 ? `${markdown}\n${fences.at(-1)!.trim()}` : markdown;
+/**
+ * `**Docent:**` and the answer, which is Markdown (mdast-util-from-markdown reads it): on the
+ * same line when the answer opens with a paragraph, else on a line of its own, so that an answer
+ * opening with a heading, a list or a code fence keeps it. A code fence the answer left open (a
+ * stopped answer, say) is closed, so that it cannot swallow the rest of the file.
+ */
+function answerBlock(answer: string): string {
+  const tree = fromMarkdown(answer);
+  const last = tree.children.at(-1);
+  let closed = answer;
+  if (last?.type === 'code' && last.position?.end.offset === answer.length) {
+    const raw = answer.slice(last.position.start.offset, answer.length).split('\n');
+    const fence = /^ {0,3}(`{3,}|~{3,})/.exec(raw[0]!)?.[1];
+    const closes = (line: string) => fence !== undefined && new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(line);
+    if (fence && (raw.length === 1 || !closes(raw.at(-1)!))) closed = `${answer}\n${fence}`;
+  }
+  return tree.children[0]?.type === 'paragraph' ? `**Docent:** ${closed}` : `**Docent:**\n\n${closed}`;
 }
