@@ -149,6 +149,22 @@ describe('grounded answers with the fixture chat model', () => {
     expect(await core.getConversation({ conversationId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
+  it('deletes a conversation whose question waits for another answer at once, not when that answer ends', async () => {
+    const long = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
+    let longEnded = false;
+    const longDone = core.waitForAnswer(long.answerId).finally(() => (longEnded = true));
+    await new Promise<void>((resolve) => {
+      const off = core.on('chat:token', (e) => e.answerId === long.answerId && (off(), resolve()));
+    });
+    const waiting = value(await core.ask({ question: 'When was the Zanzibar accord signed?' }));
+    const waitingDone = core.waitForAnswer(waiting.answerId);
+    expect(value(await core.deleteConversation({ conversationId: waiting.conversationId }))).toEqual({ deleted: waiting.conversationId });
+    expect(longEnded).toBe(false);
+    expect(await waitingDone).toMatchObject({ stopped: true, answer: '' });
+    value(await core.stopAnswer({ answerId: long.answerId }));
+    expect((await longDone).stopped).toBe(true);
+  });
+
   it('lists, renames, exports and deletes conversations', async () => {
     const { answer } = await ask(core, 'How many pipes does the cathedral organ contain?');
     const id = answer.conversationId;

@@ -11,7 +11,7 @@ type ResolvedAdapter = { path: string; scale: number };
 /** An adapter with the version of its file: one replaced on disk is another adapter. */
 type AdapterFile = ResolvedAdapter & { version: string };
 
-interface Loaded {
+export interface LoadedChatModel {
   info: ModelFileInfo;
   model: LlamaModel;
   /** Resolved once: resolving it (the chat template) takes milliseconds that every answer would pay. */
@@ -37,8 +37,9 @@ const NO_ADAPTERS = JSON.stringify([]);
  * Runs `work` while it alone generates in `context`: a context has one sequence, so answers in it
  * take turns, and it is disposed only between them.
  */
-export function withGeneration<T>(context: LlamaContext, work: () => Promise<T>): Promise<T> {
-  return withLock(generation(context), work);
+export function withGeneration<T>(context: LlamaContext, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  // An abort while it waits its turn rejects with the signal's reason.
+  return signal ? withLock(generation(context), signal, work) : withLock(generation(context), work);
 }
 
 /** Whether an answer is being generated in `context` (or waits to be). */
@@ -70,7 +71,7 @@ function checkChatModel(info: ModelFileInfo): void {
  * and the citation grammars answers are generated under.
  */
 export class ChatModels {
-  private loaded: Loaded | null = null;
+  private loaded: LoadedChatModel | null = null;
   /** By number of sources; a grammar does not depend on the model. */
   private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
 
@@ -79,12 +80,12 @@ export class ChatModels {
     private readonly threads = generationThreads(),
   ) {}
 
-  get current(): Loaded | null {
+  get current(): LoadedChatModel | null {
     return this.loaded;
   }
 
   /** Loads a model, replacing the one loaded; loading the same file again is a no-op. */
-  load(file: string): Promise<Loaded> {
+  load(file: string): Promise<LoadedChatModel> {
     return withLock([this, 'model'], async () => {
       const info = await inspectModelFile(file);
       if (this.loaded?.info.path === info.path) return this.loaded;
@@ -93,12 +94,12 @@ export class ChatModels {
   }
 
   /** Loads the model `stale` holds again, unless another has replaced it meanwhile. */
-  private reload(stale: Loaded): Promise<Loaded> {
+  private reload(stale: LoadedChatModel): Promise<LoadedChatModel> {
     return withLock([this, 'model'], () => (this.loaded !== null && this.loaded !== stale ? Promise.resolve(this.loaded) : this.loadNow(stale.info)));
   }
 
   /** Under the model lock: unloads the model loaded, then loads `info`'s. */
-  private async loadNow(info: ModelFileInfo): Promise<Loaded> {
+  private async loadNow(info: ModelFileInfo): Promise<LoadedChatModel> {
     checkChatModel(info);
     await this.unloadNow();
     const llama = await getRuntime();
@@ -156,7 +157,7 @@ export class ChatModels {
    * freed once its answer ends; one that is idle is freed before this returns, so its memory is
    * back before another context is made.
    */
-  private async evictAdapterContexts(loaded: Loaded): Promise<void> {
+  private async evictAdapterContexts(loaded: LoadedChatModel): Promise<void> {
     const adapterKeys = [...loaded.contexts.keys()].filter((key) => key !== NO_ADAPTERS);
     const freed: Promise<void>[] = [];
     for (const key of adapterKeys.slice(0, Math.max(0, adapterKeys.length - (MAX_ADAPTER_CONTEXTS - 1)))) {
@@ -176,7 +177,7 @@ export class ChatModels {
     return remembered(this.grammars, sourceCount, () => getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) })));
   }
 
-  private async createContext(loaded: Loaded, adapters: AdapterFile[]): Promise<LlamaContext> {
+  private async createContext(loaded: LoadedChatModel, adapters: AdapterFile[]): Promise<LlamaContext> {
     for (const adapter of adapters) await checkAdapterOnce(loaded, adapter);
     takeLlamaErrors();
     try {
@@ -226,7 +227,7 @@ export class ChatModels {
 }
 
 /** `checkAdapter`, remembered per file version while the model is loaded; a refusal is not, so a fixed file is read again. */
-function checkAdapterOnce(loaded: Loaded, adapter: AdapterFile): Promise<void> {
+function checkAdapterOnce(loaded: LoadedChatModel, adapter: AdapterFile): Promise<void> {
   return remembered(loaded.adapterChecks, `${adapter.path}\n${adapter.version}`, () => checkAdapter(adapter.path, loaded));
 }
 
@@ -246,7 +247,7 @@ function remembered<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V
   return made;
 }
 
-async function checkAdapter(file: string, loaded: Loaded): Promise<void> {
+async function checkAdapter(file: string, loaded: LoadedChatModel): Promise<void> {
   const model = loaded.info;
   let info: ModelFileInfo;
   try {
