@@ -155,7 +155,7 @@ describe('the library store', () => {
     db.close();
   });
 
-  it('keeps, when it migrates an older library, the ids of removed documents that citations still name', () => {
+  it('keeps, when it migrates an older library, the ids of removed documents that answers still name', () => {
     const db = new Database(':memory:');
     sqliteVec.load(db);
     migrate(db, SCHEMA_VERSION - 1);
@@ -168,9 +168,15 @@ describe('the library store', () => {
       citations: [{ n: 1, chunkId: 9, documentId: 7, title: 'Removed', page: 1, charStart: 0, charEnd: 4, text: '1932', verified: true }],
       timings: { retrievalMs: 1, promptTokens: 1, timeToFirstTokenMs: 1, tokensPerSecond: null, generatedTokens: 1, totalMs: 1 },
     });
+    // An answer the library did not cover keeps the closest passages, of a document removed since.
+    const closest = { n: 1, chunkId: 12, documentId: 9, title: 'Also removed', page: 2, text: 'x', charStart: 0, charEnd: 1, boxes: [], score: 0.1 };
+    conversations.addAssistantMessage(conversationId, {
+      content: 'Not covered.', searchQuery: 'q', sources: [closest], covered: false, grounded: false, stopped: false, citations: [],
+      timings: { retrievalMs: 1, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: 1 },
+    });
     migrate(db);
     expect(kept).toBe(1);
-    expect(store.create({ contentHash: 'h2', path: '/b.pdf', title: 'B', fileSize: 1, fileMtimeMs: 0, replacesId: null })).toBe(8);
+    expect(store.create({ contentHash: 'h2', path: '/b.pdf', title: 'B', fileSize: 1, fileMtimeMs: 0, replacesId: null })).toBe(10);
     db.close();
   });
 

@@ -124,10 +124,14 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   -- A document's or a conversation's id is never given twice: a citation or a client holding the
   -- id of one that was removed must not reach a newer one. SQLite numbers a new row after the
   -- largest id present, so it reuses that id once its row is deleted; the largest id removed is
-  -- kept here, and new rows are numbered after it too (see newId). Citations keep the ids of
-  -- documents removed before this migration.
+  -- kept here, and new rows are numbered after it too (see newId). Answers keep the ids of
+  -- documents removed before this migration, in their citations and sources; nothing keeps
+  -- those of conversations deleted before it.
   INSERT INTO meta(key, value) VALUES
-    ('documents.removedId', CAST(coalesce((SELECT max(document_id) FROM citations), 0) AS TEXT)),
+    ('documents.removedId', CAST(max(
+      coalesce((SELECT max(document_id) FROM citations), 0),
+      coalesce((SELECT max(json_extract(s.value, '$.documentId')) FROM messages m, json_each(m.sources) s WHERE m.sources IS NOT NULL), 0)
+    ) AS TEXT)),
     ('conversations.removedId', '0');
   CREATE TRIGGER documents_removed_id AFTER DELETE ON documents BEGIN
     UPDATE meta SET value = CAST(OLD.id AS TEXT) WHERE key = 'documents.removedId' AND CAST(value AS INTEGER) < OLD.id;
