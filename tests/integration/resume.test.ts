@@ -107,6 +107,8 @@ describe('the embedding model the index was built with', () => {
     try {
       expect(value(await core.libraryInfo({})).embeddingModel).toBeNull();
       expect(await core.setEmbeddingModel({ path: '/nowhere.gguf' })).toMatchObject({ ok: false, error: { code: 'MODEL_NOT_FOUND' } });
+      expect(await core.setEmbeddingModel({ path: models.chatModel })).toMatchObject({ ok: false, error: { code: 'MODEL_INVALID', message: expect.stringMatching(/is not an embedding model/) } });
+      expect(value(await core.libraryInfo({})).embeddingModel).toBeNull();
       expect(value(await core.setEmbeddingModel({ path: models.embeddingModel }))).toMatchObject({ dimensions: 64 });
       await ingest(core, [path.join(REPO_ROOT, 'tests/.generated/pdfs/known-facts.pdf')]);
       expect(await core.setEmbeddingModel({ path: otherModel })).toMatchObject({ ok: false, error: { code: 'EMBEDDING_MODEL_MISMATCH' } });

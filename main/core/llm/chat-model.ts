@@ -4,7 +4,7 @@ import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaGram
 import { DEFAULT_ASK_SOURCES, type ModelStatus } from '../../../preload/contract/index.js';
 import { citationGrammar } from '../chat/grammar.js';
 import { DocentError, errorMessage } from '../errors.js';
-import { inspectModelFile, type ModelFileInfo } from './model-file.js';
+import { inspectModelFile, isEmbeddingModel, type ModelFileInfo } from './model-file.js';
 import { backendStatus, generationThreads, getRuntime, takeLlamaErrors } from './runtime.js';
 
 type ResolvedAdapter = { path: string; scale: number };
@@ -27,7 +27,6 @@ export interface LoadedChatModel {
   adapterVersions: Map<string, string>;
 }
 
-const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'jina-bert-v2', 't5encoder', 'modern-bert']);
 const MAX_CONTEXT = 8192;
 /** Contexts kept for adapter sets besides the one without adapters (see evictAdapterContexts). */
 export const MAX_ADAPTER_CONTEXTS = 2;
@@ -58,9 +57,8 @@ function disposeBetweenAnswers(context: LlamaContext): Promise<void> {
 
 /** Refuses what is not a chat model before llama.cpp is asked to load it. */
 function checkChatModel(info: ModelFileInfo): void {
-  const arch = info.metadata[info.architecture] as Record<string, unknown> | undefined;
   if (info.type === 'adapter') throw new DocentError('MODEL_INVALID', `${info.name} is a LoRA adapter, not a chat model. Attach it as an adapter instead.`);
-  if (EMBEDDING_ARCHITECTURES.has(info.architecture) || arch?.['pooling_type'] !== undefined) {
+  if (isEmbeddingModel(info)) {
     throw new DocentError('MODEL_INVALID', `${info.name} is an embedding model, not a chat model.`);
   }
   if (!info.metadata['tokenizer']) throw new DocentError('MODEL_INVALID', `${info.name} has no tokenizer, so it cannot chat.`);

@@ -18,6 +18,17 @@ export interface ModelFileInfo {
   tensors?: Map<string, number[]>;
 }
 
+const EMBEDDING_ARCHITECTURES = new Set(['bert', 'nomic-bert', 'jina-bert-v2', 't5encoder', 'modern-bert']);
+
+/**
+ * Whether a model is made for embeddings: an encoder architecture, or any model that declares
+ * how it pools its tokens into one vector (decoder-based embedding models do; chat models do not).
+ */
+export function isEmbeddingModel(info: ModelFileInfo): boolean {
+  const arch = info.metadata[info.architecture] as Record<string, unknown> | undefined;
+  return EMBEDDING_ARCHITECTURES.has(info.architecture) || arch?.['pooling_type'] !== undefined;
+}
+
 /** Reads a GGUF file's metadata before anything loads it, so a bad file is a clear error. */
 export async function inspectModelFile(file: string, options: { tensors?: boolean } = {}): Promise<ModelFileInfo> {
   const resolved = path.resolve(file);
