@@ -18,7 +18,7 @@ import {
   withCore,
   type CommonOptions,
 } from './common.js';
-import { documentsTable, fileOutcome, hitsText } from './output.js';
+import { counted, documentsTable, fileOutcome, hitsText } from './output.js';
 
 async function ingestCommand(paths: string[], options: CommonOptions): Promise<void> {
   await withCore(options, async (core) => {
@@ -41,9 +41,17 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
     core.on('ingest:file', (event) => {
       if (event.jobId !== jobId || options.json) return;
       const bar = perFile.get(event.file.path);
-      if (bar) bars?.remove(bar);
-      if (bars) bars.log(`${terminalSafe(fileOutcome(event.file))}\n`);
-      else say(`${fileOutcome(event.file)}\n`);
+      if (bars && process.stdout.isTTY) {
+        // The bars redraw the terminal's last lines: a line written past them would be drawn
+        // over. Logged, it is printed above them at the next redraw, which removing the file's
+        // bar (or an update, when it had none) makes now; the last file's too, before stop().
+        bars.log(`${terminalSafe(fileOutcome(event.file))}\n`);
+        if (bar) bars.remove(bar);
+        else bars.update();
+      } else {
+        if (bar) bars?.remove(bar);
+        say(`${fileOutcome(event.file)}\n`);
+      }
     });
     // Ctrl-C: committed page batches are durable; running the same command again resumes.
     process.once('SIGINT', () => {
@@ -58,7 +66,7 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
     else if (files.length === 0) process.stdout.write('No PDF files found.\n');
     else {
       process.stdout.write(
-        `\n${files.length - failed.length} of ${files.length} file(s) in the library${failed.length ? `, ${failed.length} failed` : ''}.\n`,
+        `\n${files.length - failed.length} of ${counted(files.length, 'file')} in the library${failed.length ? `, ${failed.length} failed` : ''}.\n`,
       );
     }
     if (files.length === 0) throw new ExitError(EXIT_FAILED, 'No PDF files found in the given paths.');

@@ -2,6 +2,20 @@ import type { Answer, DocumentInfo, IngestFileResult, SearchHit } from '../../pr
 
 /** Plain-text renderings for a terminal; --json bypasses these. */
 
+/** "1 page", "3 pages". */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A title or name on one line of a listing: a line break in it would start a false row. */
+export function singleLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function pageList(pages: readonly number[]): string {
+  return `${pages.length === 1 ? 'page' : 'pages'} ${pages.join(', ')}`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
@@ -13,7 +27,7 @@ export function documentsTable(documents: readonly DocumentInfo[]): string {
   for (const doc of documents) {
     rows.push([
       String(doc.id),
-      doc.title.length > 40 ? `${doc.title.slice(0, 39)}…` : doc.title,
+      excerpt(doc.title, 40),
       doc.pages === null ? '-' : doc.status === 'indexing' ? `${doc.pagesIndexed}/${doc.pages}` : String(doc.pages),
       String(doc.chunks),
       doc.status,
@@ -23,7 +37,7 @@ export function documentsTable(documents: readonly DocumentInfo[]): string {
   const notes = documents.flatMap((doc) => {
     const lines: string[] = [];
     if (doc.error) lines.push(`  ${doc.id}: ${doc.error.code}: ${doc.error.message}`);
-    if (doc.imageOnlyPages.length > 0) lines.push(`  ${doc.id}: no text layer on page(s) ${doc.imageOnlyPages.join(', ')}`);
+    if (doc.imageOnlyPages.length > 0) lines.push(`  ${doc.id}: no text layer on ${pageList(doc.imageOnlyPages)}`);
     return lines;
   });
   return table(rows) + (notes.length ? `\n\n${notes.join('\n')}` : '');
@@ -34,8 +48,8 @@ export function fileOutcome(file: IngestFileResult): string {
   switch (file.outcome) {
     case 'ingested':
     case 'resumed': {
-      const scans = file.imageOnlyPages.length ? `; no text layer on page(s) ${file.imageOnlyPages.join(', ')}` : '';
-      return `✔ ${name}: ${file.pages} pages, ${file.chunks} chunks${file.outcome === 'resumed' ? ' (resumed)' : ''}${scans}`;
+      const scans = file.imageOnlyPages.length ? `; no text layer on ${pageList(file.imageOnlyPages)}` : '';
+      return `✔ ${name}: ${counted(file.pages ?? 0, 'page')}, ${counted(file.chunks, 'chunk')}${file.outcome === 'resumed' ? ' (resumed)' : ''}${scans}`;
     }
     case 'unchanged':
       return `= ${name}: already in the library (document ${file.documentId})`;
@@ -51,7 +65,7 @@ export function hitsText(hits: readonly SearchHit[]): string {
   return hits
     .map((hit, i) => {
       const excerpt = hit.text.replace(/\s+/g, ' ');
-      return `[${i + 1}] ${hit.title}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${excerpt.length > 300 ? `${excerpt.slice(0, 299)}…` : excerpt}`;
+      return `[${i + 1}] ${singleLine(hit.title)}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${excerpt.length > 300 ? `${excerpt.slice(0, 299)}…` : excerpt}`;
     })
     .join('\n\n');
 }

@@ -10,9 +10,29 @@ import { models, tempDb, tempDir } from './helpers.js';
 const NODE = process.execPath;
 const DOCENT_ARGS = ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/docent.ts')];
 
+/**
+ * Where `docent` would put the default library: a folder of the test's own, never the user's
+ * ~/.config. Tests pass --db; one checks that nothing ever lands here.
+ */
+const USER_DATA = tempDir();
+
 /** The environment `docent` runs in: none of the developer's own library or models. */
 function docentEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', ...env };
+  return { ...process.env, DOCENT_DB: '', DOCENT_EMBEDDING_MODEL: '', XDG_CONFIG_HOME: USER_DATA, ...env };
+}
+
+/** The `docent` command line as one shell word list, for script(1). */
+function shellCommand(args: string[]): string {
+  return [NODE, ...DOCENT_ARGS, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
+}
+
+/** Runs `docent` in a real terminal (util-linux script(1)); resolves with its exit code and everything it wrote there. */
+function inTerminal(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const child = spawn('script', ['-q', '-e', '-c', shellCommand(args), '/dev/null'], { cwd: REPO_ROOT, env: docentEnv(env) });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdin.end();
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
 }
 
 /** Runs the real `docent` command from source, as a separate process. */
@@ -216,9 +236,7 @@ describe('docent CLI', () => {
     const db = knownFactsLibrary();
     const question = 'How many pipes does the cathedral organ contain?';
     // util-linux's script(1) gives the chat a real terminal, where Ctrl-C reaches readline as a key.
-    const command = [NODE, ...DOCENT_ARGS, 'chat', '--db', db, '--model', models.chatModel, '--max-tokens', '3000', '--temperature', '1', '--seed', '4']
-      .map((arg) => `'${arg.replaceAll("'", "'\\''")}'`)
-      .join(' ');
+    const command = shellCommand(['chat', '--db', db, '--model', models.chatModel, '--max-tokens', '3000', '--temperature', '1', '--seed', '4']);
     const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: REPO_ROOT, env: docentEnv({ DOCENT_THREADS: '1' }) });
     let output = '';
     const waiters: (() => void)[] = [];
@@ -264,6 +282,21 @@ describe('docent CLI', () => {
     const list = JSON.parse(docent(['conversations', '--json', '--db', db]).stdout) as { conversations: { id: number; title: string; messages: number }[] };
     expect(list.conversations).toMatchObject([{ title: question, messages: 2 }]);
     expect(docent(['export', String(list.conversations[0]!.id), '--db', db]).stdout).toContain(`**You:** ${question}\n`);
+  });
+
+  it('on a terminal, writes every file\'s result line beside the progress bars', async () => {
+    const dir = tempDir();
+    const notPdf = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notPdf, 'plain text');
+    // Other bytes than the report's: a second document, ingested last.
+    const changed = path.join(dir, 'changed.pdf');
+    fs.writeFileSync(changed, Buffer.concat([fs.readFileSync(KNOWN_FACTS_PDF), Buffer.from('\n% changed\n')]));
+    const run = await inTerminal(['ingest', KNOWN_FACTS_PDF, notPdf, changed, '--db', tempDb(), '--embedding-model', models.embeddingModel]);
+    expect(run.code, run.output).toBe(1);
+    expect(run.output).toMatch(/✔ [^\n]*known-facts\.pdf: 3 pages, \d+ chunks/);
+    expect(run.output).toMatch(/✘ [^\n]*notes\.txt: [^\n]*\[NOT_A_PDF\]/);
+    expect(run.output).toMatch(/✔ [^\n]*changed\.pdf: 3 pages, \d+ chunks/);
+    expect(run.output).toContain('2 of 3 files in the library, 1 failed.');
   });
 
   it('reports the backend and memory, and loads a chat model to check it', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { terminalSafe } from '../../main/cli/common.js';
+import { fileOutcome } from '../../main/cli/output.js';
+import type { IngestFileResult } from '../../preload/contract/index.js';
 
 describe('text written to a terminal', () => {
   it('drops control characters a model or a PDF could use to steer the terminal, keeping lines and tabs', () => {
@@ -7,5 +9,12 @@ describe('text written to a terminal', () => {
     expect(terminalSafe('safe line\rfake line')).toBe('safe linefake line');
     expect(terminalSafe('a\r\nb\n\tc \u009b2J \u0000')).toBe('a\nb\n\tc 2J ');
     expect(terminalSafe('Ünïcode — “quotes” 日本語 [1]')).toBe('Ünïcode — “quotes” 日本語 [1]');
+  });
+
+  it('counts pages and chunks in words that agree with the number', () => {
+    const file: IngestFileResult = { path: '/a.pdf', documentId: 1, outcome: 'ingested', pages: 0, chunks: 0, imageOnlyPages: [], error: null };
+    expect(fileOutcome({ ...file, pages: 1, chunks: 1 })).toBe('✔ /a.pdf: 1 page, 1 chunk');
+    expect(fileOutcome({ ...file, pages: 3, chunks: 12 })).toBe('✔ /a.pdf: 3 pages, 12 chunks');
+    expect(fileOutcome({ ...file, pages: 2, chunks: 2, imageOnlyPages: [2] })).toBe('✔ /a.pdf: 2 pages, 2 chunks; no text layer on page 2');
   });
 });
