@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
-import type { ApiError, Result } from '../../preload/contract/index.js';
+import type { ApiError, ErrorCode, Result } from '../../preload/contract/index.js';
 import { createCore, type Core } from '../core/index.js';
 import { coreOptionsFromEnv } from '../core/paths.js';
 
 /** Exit codes: 0 success, 1 the work failed (or some files did), 2 the command was used wrongly. */
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** Its output was closed (docent docs | head -1): the status a shell gives a command SIGPIPE ended. */
+export const EXIT_OUTPUT_CLOSED = 141;
 
 export interface CommonOptions {
   db?: string;
@@ -15,28 +17,36 @@ export interface CommonOptions {
   json?: boolean;
 }
 
+/** Ends the command: `docent: message [CODE]` on stderr (and `{"error"}` on stdout with --json), then the exit code. */
 export class ExitError extends Error {
   constructor(
     readonly exitCode: number,
     message: string,
+    readonly code: ErrorCode = exitCode === EXIT_USAGE ? 'INVALID_INPUT' : 'INTERNAL',
   ) {
     super(message);
   }
 }
 
+/** The command was used wrongly: exit 2, INVALID_INPUT. */
+export function usageError(message: string): ExitError {
+  return new ExitError(EXIT_USAGE, message, 'INVALID_INPUT');
+}
+
 export function withCommonOptions(command: Command): Command {
   return command
-    .option('--db <file>', 'library file (default: DOCENT_DB, else the app library in the user data folder)')
+    .option('--db <file>', 'library file (default: DOCENT_DB, else the app library in the user data folder)', fileName)
     .option(
       '--embedding-model <file.gguf>',
       'embedding model (default: DOCENT_EMBEDDING_MODEL, else the model the library was built with)',
+      fileName,
     )
     .option('--json', 'print machine-readable JSON');
 }
 
 /** --model, which `chatModelPath` reads; `what` says what the command does with the model. */
 export function modelOption(what = 'chat model'): Option {
-  return new Option('--model <file.gguf>', `${what} (default: DOCENT_MODEL)`);
+  return new Option('--model <file.gguf>', `${what} (default: DOCENT_MODEL)`).argParser(fileName);
 }
 
 /** The chat model a command uses: --model, else DOCENT_MODEL. */
@@ -55,29 +65,66 @@ export function openCore(options: CommonOptions & { model?: string }): Core {
 
 export function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
-  throw new ExitError(result.error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED, describe(result.error));
+  throw apiExit(result.error);
+}
+
+/** The exit for an error the core reported: INVALID_INPUT is a usage error, the rest a failure. */
+export function apiExit(error: ApiError): ExitError {
+  return new ExitError(error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED, oneLine(error.message), error.code);
 }
 
 export function describe(error: ApiError): string {
-  return `${error.message} [${error.code}]`;
+  return `${oneLine(error.message)} [${error.code}]`;
 }
 
-/** A parser for a whole-number option or argument of at least `min`. */
-function wholeNumber(min: number, expected: string): (value: string) => number {
+/**
+ * A message on one line. The core's schema errors are zod's pretty form ("✖ Too big: … → at k"),
+ * for a limit the command line did not check itself; they read as "k: Too big: …".
+ */
+function oneLine(message: string): string {
+  const issues = [...message.matchAll(/^✖ (.*)(?:\n\s*→ at (.*))?$/gm)];
+  if (issues.length === 0) return message.replace(/\s*\n\s*/g, ' ');
+  return issues.map(([, text, at]) => (at ? `${at}: ${text}` : text)).join('; ');
+}
+
+/** A file name option: an empty one (--db "") would silently mean the default, so it is a usage error. */
+export function fileName(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('it is empty: give a file name.');
+  return value;
+}
+
+/** A parser for a whole number from `min` to `max` (by default, any JavaScript counts exactly). */
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER, what = 'a whole number'): (value: string) => number {
+  const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? ', 0 or more' : `, ${min} or more`) : ` from ${min} to ${max}`;
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(expected);
+    const n = Number(value.trim());
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected ${what}${range}.`);
+    }
     return n;
   };
 }
 
-export const positiveInt = wholeNumber(1, 'expected a positive whole number.');
-export const nonNegativeInt = wholeNumber(0, 'expected a whole number, 0 or more.');
+export const nonNegativeInt = wholeNumber(0);
+export const documentId = wholeNumber(1, undefined, 'a document id, a whole number');
+export const conversationId = wholeNumber(1, undefined, 'a conversation id, a whole number');
 
-export function collect(value: string, previous: number[] = []): number[] {
-  return [...previous, positiveInt(value)];
+/** --doc, repeatable. */
+export function collectDocuments(value: string, previous: number[] = []): number[] {
+  return [...previous, documentId(value)];
 }
 
+/**
+ * Text a command sends the core, checked here against the contract's limit so that a person reads
+ * "the question is 4,500 characters long" rather than a schema's message.
+ */
+export function checkText(what: string, text: string, max: number): string {
+  if (text.trim() === '') throw usageError(`The ${what} is empty.`);
+  if (text.length > max) throw usageError(`The ${what} is ${text.length} characters long; at most ${max}.`);
+  return text;
+}
+
+/** Opens the library for `work` and closes it after. */
 export async function withCore<T>(options: CommonOptions & { model?: string }, work: (core: Core) => Promise<T>): Promise<T> {
   const core = openCore(options);
   try {

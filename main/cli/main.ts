@@ -4,21 +4,26 @@ import path from 'node:path';
 import { registerChatCommands } from './chat.js';
 import { registerModelCommand } from './model.js';
 import { registerServeCommand } from './serve.js';
+import { toApiError } from '../core/errors.js';
 import {
-  collect,
+  apiExit,
+  collectDocuments,
+  documentId,
   EXIT_FAILED,
   EXIT_USAGE,
   ExitError,
-  positiveInt,
   print,
   say,
   terminalSafe,
   unwrap,
+  wholeNumber,
   withCommonOptions,
   withCore,
   type CommonOptions,
 } from './common.js';
+import { LIMITS } from './limits.js';
 import { counted, documentsTable, fileOutcome, hitsText } from './output.js';
+import { docentVersion } from './version.js';
 
 async function ingestCommand(paths: string[], options: CommonOptions): Promise<void> {
   await withCore(options, async (core) => {
@@ -61,15 +66,14 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
     });
     const files = await core.waitForIngest(jobId);
     bars?.stop();
+    if (files.length === 0) throw new ExitError(EXIT_FAILED, 'No PDF files found in the given paths.', 'FILE_NOT_FOUND');
     const failed = files.filter((f) => f.outcome === 'failed' || f.outcome === 'cancelled');
     if (options.json) process.stdout.write(`${JSON.stringify({ files })}\n`);
-    else if (files.length === 0) process.stdout.write('No PDF files found.\n');
     else {
       process.stdout.write(
         `\n${files.length - failed.length} of ${counted(files.length, 'file')} in the library${failed.length ? `, ${failed.length} failed` : ''}.\n`,
       );
     }
-    if (files.length === 0) throw new ExitError(EXIT_FAILED, 'No PDF files found in the given paths.');
     if (failed.length > 0) process.exitCode = EXIT_FAILED;
   });
 }
@@ -80,6 +84,7 @@ export function buildProgram(): Command {
   // every command's help lists them. Each action finds them among its own options.
   const program = withCommonOptions(new Command('docent'))
     .description('Docent: ask your PDFs, get answers with page-exact citations. Everything runs on this machine.')
+    .version(docentVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
@@ -121,8 +126,8 @@ export function buildProgram(): Command {
     .command('search')
     .description('search the library: hybrid (vectors + keywords) by default')
     .argument('<query>', 'what to look for')
-    .option('--k <n>', 'number of results', positiveInt, 10)
-    .option('--doc <id>', 'only search this document (repeatable)', collect)
+    .option('--k <n>', `number of results, ${LIMITS.k.min} to ${LIMITS.k.max}`, wholeNumber(LIMITS.k.min, LIMITS.k.max), 10)
+    .option('--doc <id>', 'only search this document (repeatable)', collectDocuments)
     .addOption(new Option('--mode <mode>', 'which search to run').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
     .action(async (query: string, options: CommonOptions & { k: number; doc?: number[]; mode: 'hybrid' | 'vector' | 'keyword' }) => {
       await withCore(options, async (core) => {
@@ -138,7 +143,7 @@ export function buildProgram(): Command {
   program
     .command('rm')
     .description('remove a document and everything indexed from it')
-    .argument('<id>', 'document id', positiveInt)
+    .argument('<id>', 'document id', documentId)
     .action(async (id: number, options: CommonOptions) => {
       await withCore(options, async (core) => {
         const { removed } = unwrap(await core.removeDocument({ documentId: id }));
@@ -154,18 +159,28 @@ export function buildProgram(): Command {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  // Known before parsing, so that a usage error is JSON too.
+  const end = argv.indexOf('--');
+  const json = (end < 0 ? argv : argv.slice(0, end)).includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+      // Commander has written its message (and, for --help and --version, what was asked for).
+      if (error.exitCode === 0) return 0;
+      if (json) printJsonError('INVALID_INPUT', error.message.replace(/^error: /, ''));
+      return EXIT_USAGE;
     }
-    if (error instanceof ExitError) {
-      process.stderr.write(`docent: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`docent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return EXIT_FAILED;
+    const exit = error instanceof ExitError ? error : apiExit(toApiError(error));
+    process.stderr.write(`docent: ${exit.message} [${exit.code}]\n`);
+    if (json) printJsonError(exit.code, exit.message);
+    // An error no one foresaw is one line like the others; DOCENT_DEBUG=1 shows where it came from.
+    if (!(error instanceof ExitError) && process.env['DOCENT_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return exit.exitCode;
   }
+}
+
+function printJsonError(code: string, message: string): void {
+  process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
 }

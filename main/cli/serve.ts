@@ -1,25 +1,43 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { builtRendererDir, serveUntilStopped, startServer } from '../server/http-door.js';
-import { modelOption, openCore, type CommonOptions } from './common.js';
+import { EXIT_FAILED, ExitError, modelOption, openCore, print, usageError, type CommonOptions } from './common.js';
 
 function portOption(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
   return port;
+}
+
+/** Why the server could not listen, for a person: a port in use is the usual case. */
+function listenError(error: unknown, port: number): ExitError {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new ExitError(EXIT_FAILED, `Port ${port} is already in use on 127.0.0.1. Choose another with --port, or --port 0 for any free one.`, 'BUSY');
+  }
+  if (code === 'EACCES') {
+    return usageError(`This user may not listen on port ${port}. Choose a port above 1023 with --port, or --port 0 for any free one.`);
+  }
+  return new ExitError(EXIT_FAILED, `Could not listen on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`, 'INTERNAL');
 }
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve Docent on 127.0.0.1 for a browser; the first line printed is the URL to open (with its token)')
-    .option('--port <n>', 'port (default: any free port)', portOption, 0)
+    .addOption(new Option('--port <n>', 'port, 0 to 65535').argParser(portOption).default(0, 'any free port'))
     .addOption(modelOption())
     .action(async (options: CommonOptions & { port: number; model?: string }) => {
       const core = openCore(options);
-      // The URL printed is the one to open, so it serves the UI too once it is built.
-      const server = await startServer({ core, port: options.port, staticDir: builtRendererDir() });
-      process.stdout.write(`${server.url}\n`);
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        // The URL printed is the one to open, so it serves the UI too once it is built.
+        server = await startServer({ core, port: options.port, staticDir: builtRendererDir() });
+      } catch (error) {
+        await core.close();
+        throw listenError(error, options.port);
+      }
+      print(options, { url: server.url }, server.url);
       process.stderr.write('Docent is serving on this machine only (127.0.0.1). Press Ctrl-C to stop.\n');
       await serveUntilStopped(server, core);
     });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
@@ -297,6 +298,137 @@ describe('docent CLI', () => {
     expect(run.output).toMatch(/✘ [^\n]*notes\.txt: [^\n]*\[NOT_A_PDF\]/);
     expect(run.output).toMatch(/✔ [^\n]*changed\.pdf: 3 pages, \d+ chunks/);
     expect(run.output).toContain('2 of 3 files in the library, 1 failed.');
+  });
+
+  it('says what is wrong with an option, in one line, and exits 2 before opening any library', () => {
+    const db = tempDb();
+    const cases: [string[], RegExp][] = [
+      [['--db', '', 'docs'], /--db.*empty/],
+      [['docs', '--db', ''], /--db.*empty/],
+      [['search', 'x', '--k', '201', '--db', db], /--k.*from 1 to 200/],
+      [['search', 'x', '--k', '2.5', '--db', db], /--k.*whole number from 1 to 200/],
+      [['rm', '99999999999999999999', '--db', db], /document id.*whole number/],
+      [['export', '-1', '--db', db], /conversation id.*whole number/],
+      [['ask', 'q', '--max-tokens', '4097', '--db', db], /--max-tokens.*from 1 to 4096/],
+      [['ask', 'x'.repeat(4001), '--db', db], /question is 4001 characters long; at most 4000/],
+      [['ask', '   ', '--db', db], /question is empty/],
+      [['conversations', 'rename', '1', 'x'.repeat(201), '--db', db], /title is 201 characters long; at most 200/],
+      [['ask', 'q', '--adapter', 'style.gguf:abc', '--db', db], /--adapter.*scale "abc".*from 0 to 4/],
+      [['ask', 'q', '--adapter', 'style.gguf:5', '--db', db], /--adapter.*scale "5".*from 0 to 4/],
+      [['chat', '--json', '--db', db], /chat.*--json.*docent ask/],
+      [['conversations', 'delete', '15', '--db', db], /docent conversations rm 15/],
+    ];
+    for (const [args, message] of cases) {
+      const run = docent(args);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(message);
+      expect(run.stderr, args.join(' ')).not.toMatch(/✖|→ at|\n\s+at /);
+    }
+    // None of them opened a library: not the one named, not the default one.
+    expect(fs.existsSync(db)).toBe(false);
+    expect(fs.readdirSync(USER_DATA)).toEqual([]);
+  });
+
+  it('with --json, an error is also a JSON object on stdout, with the same exit code', () => {
+    const db = tempDb();
+    const notFound = docent(['rm', '999', '--json', '--db', db]);
+    expect(notFound.code).toBe(1);
+    expect(JSON.parse(notFound.stdout)).toEqual({ error: { code: 'NOT_FOUND', message: 'There is no document with id 999.' } });
+    expect(notFound.stderr).toBe('docent: There is no document with id 999. [NOT_FOUND]\n');
+    const usage = docent(['--json', 'search', '--db', db]);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining("missing required argument 'query'") });
+    const limit = docent(['search', 'x', '--k', '0', '--json', '--db', db]);
+    expect(limit.code).toBe(2);
+    expect(JSON.parse(limit.stdout).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('--k') });
+    const noFiles = docent(['ingest', tempDir(), '--json', '--db', db, '--embedding-model', models.embeddingModel]);
+    expect(noFiles.code).toBe(1);
+    expect(JSON.parse(noFiles.stdout)).toMatchObject({ error: { code: 'FILE_NOT_FOUND' } });
+  });
+
+  it('ends quietly when its output is closed, and turns file and port errors into one line', async () => {
+    const db = knownFactsLibrary();
+    // A reader that stops reading (docent docs | head -1): no stack trace, the status of a closed pipe.
+    const dir = tempDir();
+    const notPdf = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notPdf, 'plain text');
+    const child = spawn(NODE, [...DOCENT_ARGS, 'ingest', notPdf, KNOWN_FACTS_PDF, notPdf, '--db', db], { cwd: REPO_ROOT, env: docentEnv() });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
+
+    const saved = docent(['ask', 'Where do the quokka populations live?', '--db', db, '--model', models.chatModel, '--max-tokens', '8'], { DOCENT_THREADS: '1' });
+    const id = /Conversation (\d+)/.exec(saved.stderr)?.[1];
+    expect(id, saved.stderr).toBeDefined();
+    const folder = docent(['export', id!, '-o', dir, '--db', db]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(`docent: Cannot write to ${dir}: it is a folder. Give a file name. [INVALID_INPUT]\n`);
+    const missing = path.join(dir, 'missing', 'x.md');
+    const noFolder = docent(['export', id!, '-o', missing, '--db', db, '--json']);
+    expect(noFolder.code).toBe(1);
+    expect(JSON.parse(noFolder.stdout).error).toEqual({ code: 'FILE_NOT_FOUND', message: `Cannot write ${missing}: there is no folder ${path.dirname(missing)}.` });
+    const written = path.join(dir, 'x.md');
+    const ok = docent(['export', id!, '-o', written, '--db', db]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe(`Wrote conversation ${id} to ${written}.\n`);
+    expect(fs.readFileSync(written, 'utf8')).toContain('**You:** Where do the quokka populations live?');
+
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => void taken.close());
+    const port = (taken.address() as net.AddressInfo).port;
+    const serve = docent(['serve', '--port', String(port), '--db', db]);
+    expect(serve.code).toBe(1);
+    expect(serve.stderr).toBe(`docent: Port ${port} is already in use on 127.0.0.1. Choose another with --port, or --port 0 for any free one. [BUSY]\n`);
+  });
+
+  it('checks chat\'s options before the first prompt, and handles its own commands', () => {
+    const db = knownFactsLibrary();
+    const chat = (args: string[], input: string) => {
+      const run = spawnSync(NODE, [...DOCENT_ARGS, 'chat', '--db', db, ...args], {
+        cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000, input, env: docentEnv({ DOCENT_THREADS: '1' }),
+      });
+      return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+    };
+    const withModel = ['--model', models.chatModel, '--max-tokens', '8'];
+    for (const [args, code, message] of [
+      [['--conversation', '999', ...withModel], 1, 'There is no conversation with id 999. [NOT_FOUND]'],
+      [['--doc', '999', ...withModel], 1, 'There is no document with id 999. [NOT_FOUND]'],
+      [[], 1, '[MODEL_NOT_FOUND]'],
+      [['--model', models.chatModel, '--max-tokens', '4096'], 2, '--max-tokens'],
+    ] as const) {
+      const run = chat([...args], 'Where do the quokka populations live?\n/exit\n');
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(code);
+      expect(run.stderr).toContain(message);
+      expect(run.stdout).not.toContain('Docent: ');
+      expect(run.stdout).not.toContain('is saved');
+    }
+    const commands = chat(withModel, '/help\n/frobnicate\n/quit\nWhere do the quokka populations live?\n');
+    expect(commands.code, commands.stderr).toBe(0);
+    expect(commands.stdout).toContain('/exit');
+    expect(commands.stdout).toContain('Unknown command /frobnicate');
+    expect(commands.stdout).not.toContain('Docent: ');
+    expect(commands.stdout).not.toContain('is saved');
+    const list = JSON.parse(docent(['conversations', '--json', '--db', db]).stdout) as { conversations: unknown[] };
+    expect(list.conversations).toEqual([]);
+  });
+
+  it('shows the ask\'s conversation, titles on one line, and its version', () => {
+    const db = knownFactsLibrary();
+    const ask = docent(['ask', 'Where do the quokka populations live?', '--db', db, '--model', models.chatModel, '--max-tokens', '8'], { DOCENT_THREADS: '1' });
+    expect(ask.code, ask.stderr).toBe(0);
+    expect(ask.stderr).toMatch(/^Conversation 1: continue it with --conversation 1; docent export 1 writes it out\.\n$/);
+    expect(docent(['conversations', 'rename', '1', 'Quokkas\nand\r\n\tfoxes', '--db', db]).code).toBe(0);
+    expect(docent(['conversations', '--db', db]).stdout).toMatch(/^1 .* 2 messages {2}Quokkas and foxes\n$/);
+    const version = docent(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(`${(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+    const serveHelp = docent(['serve', '--help']).stdout;
+    expect(serveHelp).toContain('(default: any free port)');
+    expect(serveHelp).not.toContain('(default: 0)');
   });
 
   it('reports the backend and memory, and loads a chat model to check it', () => {

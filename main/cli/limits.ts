@@ -1,0 +1,18 @@
+import { AdapterRef, AskRequest, methods, SearchRequest } from '../../preload/contract/index.js';
+
+/**
+ * The limits the contract's schemas set, read from them so that the command line checks options
+ * (and its help states them) with the same numbers the core validates against.
+ */
+export const LIMITS = {
+  k: bounds(SearchRequest.shape.k.unwrap()),
+  maxTokens: bounds(AskRequest.shape.maxTokens.unwrap()),
+  adapterScale: bounds(AdapterRef.shape.scale.unwrap()),
+  temperature: bounds(AskRequest.shape.temperature.unwrap()),
+  questionLength: AskRequest.shape.question.maxLength ?? Infinity,
+  titleLength: methods.renameConversation.input.shape.title.maxLength ?? Infinity,
+};
+
+function bounds(schema: { minValue: number | null; maxValue: number | null }): { min: number; max: number } {
+  return { min: schema.minValue ?? -Infinity, max: schema.maxValue ?? Infinity };
+}
