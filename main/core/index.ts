@@ -344,6 +344,9 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       for (const job of [...jobs.values(), ...answers.values()]) job.controller.abort();
       await Promise.allSettled([...jobs.values(), ...answers.values()].map((job) => job.done));
+      // A question refused after its embedding began (an answer too long, say) leaves it running:
+      // the embedding model must not be freed under llama.cpp.
+      await Promise.allSettled(queryVectors.values());
       await chatModels.dispose();
       await pool?.close();
       await library.close();
