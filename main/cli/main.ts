@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import path from 'node:path';
+import type { IngestFileResult } from '../../preload/contract/index.js';
 import { registerChatCommands } from './chat.js';
 import { registerModelCommand } from './model.js';
 import { registerServeCommand } from './serve.js';
@@ -36,6 +37,7 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
         )
       : null;
     const perFile = new Map<string, cliProgress.SingleBar>();
+    const finished: IngestFileResult[] = [];
     core.on('ingest:progress', (event) => {
       if (!bars || event.jobId !== jobId || event.pagesTotal === null) return;
       let bar = perFile.get(event.path);
@@ -44,7 +46,9 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
       bar.update(event.pagesDone);
     });
     core.on('ingest:file', (event) => {
-      if (event.jobId !== jobId || options.json) return;
+      if (event.jobId !== jobId) return;
+      finished.push(event.file);
+      if (options.json) return;
       const bar = perFile.get(event.file.path);
       if (bars && process.stdout.isTTY) {
         // The bars redraw the terminal's last lines: a line written past them would be drawn
@@ -61,6 +65,8 @@ async function ingestCommand(paths: string[], options: CommonOptions): Promise<v
     // Ctrl-C: committed page batches are durable; running the same command again resumes.
     process.once('SIGINT', () => {
       bars?.stop();
+      // A script still learns which files were done; the rest resume when run again.
+      if (options.json) process.stdout.write(`${JSON.stringify({ files: finished, interrupted: true })}\n`);
       process.stderr.write('\nInterrupted. Pages indexed so far are kept; run the same command again to resume.\n');
       process.exit(130);
     });

@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
+import { GEOTOPO, KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
 import { terminalSafe } from '../../main/cli/common.js';
 import { models, tempDb, tempDir } from './helpers.js';
 
@@ -344,6 +345,35 @@ describe('docent CLI', () => {
     const noFiles = docent(['ingest', tempDir(), '--json', '--db', db, '--embedding-model', models.embeddingModel]);
     expect(noFiles.code).toBe(1);
     expect(JSON.parse(noFiles.stdout)).toMatchObject({ error: { code: 'FILE_NOT_FOUND' } });
+  });
+
+  it('ingest --json, interrupted with Ctrl-C, still says which files were done', async () => {
+    const db = tempDb();
+    const child = spawn(NODE, [...DOCENT_ARGS, 'ingest', KNOWN_FACTS_PDF, GEOTOPO, '--json', '--db', db, '--embedding-model', models.embeddingModel], {
+      cwd: REPO_ROOT,
+      env: docentEnv(),
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    // Interrupted once the first document is being indexed: GeoTopo's 117 pages take seconds.
+    const documents = () => {
+      if (!fs.existsSync(db)) return 0;
+      const library = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        return library.prepare('SELECT count(*) FROM documents').pluck().get() as number;
+      } catch {
+        return 0; // not migrated yet
+      } finally {
+        library.close();
+      }
+    };
+    while (documents() === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    const printed = JSON.parse(stdout) as { files: { path: string }[]; interrupted: boolean };
+    expect(printed.interrupted).toBe(true);
+    expect(printed.files.map((f) => f.path)).not.toContain(GEOTOPO);
   });
 
   it('ends quietly when its output is closed, and turns file and port errors into one line', async () => {
