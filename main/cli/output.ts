@@ -82,8 +82,9 @@ export function answerSources(answer: Answer): string {
     cited.set(c.n, { ...c, unverified: (seen?.unverified ?? false) || !c.verified });
   }
   const lines = [...cited.values()].sort((a, b) => a.n - b.n).map((c) => `[${c.n}] ${c.title}, p. ${c.page}${c.unverified ? '  (not verified)' : ''}`);
+  if (lines.length === 0) return `No sources cited${answer.stopped ? ' (stopped)' : ': this answer is not grounded in your documents'}.`;
   const status = answer.stopped ? ' (stopped)' : answer.grounded ? '' : ' (not grounded: some statements are not backed by a verified source)';
-  return lines.length ? `Sources${status}:\n${lines.join('\n')}` : `No sources cited${status}.`;
+  return `Sources${status}:\n${lines.join('\n')}`;
 }
 
 function excerpt(text: string, max: number): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { terminalSafe } from '../../main/cli/common.js';
-import { fileOutcome } from '../../main/cli/output.js';
-import type { IngestFileResult } from '../../preload/contract/index.js';
+import { answerSources, fileOutcome } from '../../main/cli/output.js';
+import type { Answer, IngestFileResult } from '../../preload/contract/index.js';
 
 describe('text written to a terminal', () => {
   it('drops control characters a model or a PDF could use to steer the terminal, keeping lines and tabs', () => {
@@ -16,5 +16,15 @@ describe('text written to a terminal', () => {
     expect(fileOutcome({ ...file, pages: 1, chunks: 1 })).toBe('✔ /a.pdf: 1 page, 1 chunk');
     expect(fileOutcome({ ...file, pages: 3, chunks: 12 })).toBe('✔ /a.pdf: 3 pages, 12 chunks');
     expect(fileOutcome({ ...file, pages: 2, chunks: 2, imageOnlyPages: [2] })).toBe('✔ /a.pdf: 2 pages, 2 chunks; no text layer on page 2');
+  });
+
+  it('says why an answer is not grounded: no source cited, or a citation not verified', () => {
+    const timings = { retrievalMs: 1, promptTokens: 1, timeToFirstTokenMs: 1, tokensPerSecond: 1, generatedTokens: 1, totalMs: 1 };
+    const answer: Answer = { answerId: 'a', conversationId: 1, messageId: 2, answer: 'x', citations: [], sources: [], covered: true, grounded: false, stopped: false, searchQuery: 'q', timings };
+    expect(answerSources(answer)).toBe('No sources cited: this answer is not grounded in your documents.');
+    expect(answerSources({ ...answer, stopped: true })).toBe('No sources cited (stopped).');
+    const citation = { n: 2, chunkId: 1, documentId: 1, title: 'Notes', page: 3, charStart: 0, charEnd: 1, text: 'x', verified: false };
+    expect(answerSources({ ...answer, citations: [citation] })).toBe('Sources (not grounded: some statements are not backed by a verified source):\n[2] Notes, p. 3  (not verified)');
+    expect(answerSources({ ...answer, grounded: true, citations: [{ ...citation, verified: true }] })).toBe('Sources:\n[2] Notes, p. 3');
   });
 });
