@@ -163,20 +163,24 @@ function answerJson(answer: Answer) {
 
 /**
  * What `chat` checks before its first prompt, so that wrong options end it at once with the error
- * `ask` would give, instead of failing every question: the conversation and documents exist, and
- * the chat model is given and loads. (Whether --max-tokens leaves the model room for the sources,
- * and whether an adapter fits, the core knows only when a question is asked; such an error on the
- * first question ends the chat the same way.)
+ * `ask` would give, instead of failing every question: the chat model is given and loads, and the
+ * core's checkAsk finds the conversation, the documents, the adapters and --max-tokens usable.
  */
 async function checkChatOptions(core: Core, options: ChatOptions): Promise<void> {
-  if (options.conversation !== undefined) unwrap(await core.getConversation({ conversationId: options.conversation }));
-  for (const id of options.doc ?? []) {
-    if (!core.getDocument(id)) throw new ExitError(EXIT_FAILED, `There is no document with id ${id}.`, 'NOT_FOUND');
-  }
   const model = chatModelPath(options);
   if (!model) throw new ExitError(EXIT_FAILED, NO_CHAT_MODEL, 'MODEL_NOT_FOUND');
   process.stdout.write('Loading the model…\n');
   unwrap(await core.loadChatModel({ path: model }));
+  unwrap(
+    await core.checkAsk({
+      conversationId: options.conversation,
+      documentIds: options.doc,
+      adapters: options.adapter ?? [],
+      maxTokens: options.maxTokens,
+      temperature: options.temperature,
+      seed: options.seed,
+    }),
+  );
 }
 
 const CHAT_HELP = `Type a question and press Enter; a follow-up ("and in 2019?") is read with the conversation so far.

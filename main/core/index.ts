@@ -135,6 +135,16 @@ export function createCore(options: CoreOptions): Core {
     coverage: { ...DEFAULT_COVERAGE, ...options.coverage },
   });
 
+  /** What a question needs before anything else: a chat model, loaded, and searchable documents. */
+  async function askable(request: { documentIds?: readonly number[] }) {
+    if (!chatModels.current && !chatModelPath) {
+      throw new DocentError('MODEL_NOT_FOUND', NO_CHAT_MODEL);
+    }
+    documentsMustBeReady(request.documentIds);
+    // Models load before the answer's clock starts, and a bad model is an error here, at once.
+    if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
+  }
+
   /** The answers being written in a conversation. */
   function answering(conversationId: number) {
     return [...answers.values()].filter((answer) => answer.conversationId === conversationId);
@@ -209,13 +219,15 @@ export function createCore(options: CoreOptions): Core {
       return { dbPath: library.dbPath, ...library.documents.counts(), embeddingModel: library.embeddingModel() };
     },
 
+    async checkAsk(request) {
+      await askable(request);
+      if (request.conversationId !== undefined) conversationOrThrow(request.conversationId);
+      const context = await answerer.context(request);
+      return { contextSize: context.contextSize };
+    },
+
     async ask(request) {
-      if (!chatModels.current && !chatModelPath) {
-        throw new DocentError('MODEL_NOT_FOUND', NO_CHAT_MODEL);
-      }
-      documentsMustBeReady(request.documentIds);
-      // Models load before the answer's clock starts, and a bad model is an error here, at once.
-      if (chatModelPath && chatModels.current?.info.path !== path.resolve(chatModelPath)) await chatModels.load(chatModelPath);
+      await askable(request);
       if (library.documents.hasReady()) {
         await library.getEmbedder();
         // A new conversation searches for the question itself: embed it while the question is

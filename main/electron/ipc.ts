@@ -42,6 +42,7 @@ export function createIpcTable(api: DocentApi): IpcTable {
     search: door('search'),
     libraryInfo: door('libraryInfo'),
     ask: door('ask'),
+    checkAsk: door('checkAsk'),
     stopAnswer: door('stopAnswer'),
     listConversations: door('listConversations'),
     getConversation: door('getConversation'),

@@ -42,6 +42,12 @@ export const methods = {
     }),
   },
   ask: { input: AskRequest, output: z.object({ answerId: z.string(), conversationId: ConversationId }) },
+  /**
+   * Checks, storing nothing, what `ask` would refuse before it stores a question: the chat model,
+   * the conversation, the documents, the adapters and the answer length. A chat checks its options
+   * with it before its first question.
+   */
+  checkAsk: { input: AskRequest.omit({ question: true }), output: z.object({ contextSize: z.number().int().positive() }) },
   stopAnswer: { input: z.object({ answerId: z.string() }), output: z.object({ stopped: z.boolean() }) },
   listConversations: { input: z.object({}), output: z.object({ conversations: z.array(ConversationSummary) }) },
   getConversation: {

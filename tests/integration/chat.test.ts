@@ -235,6 +235,11 @@ describe('grounded answers with the fixture chat model', () => {
 
   it('refuses an answer length that leaves no room for sources, storing nothing', async () => {
     const before = value(await core.listConversations({})).conversations.length;
+    // What ask would refuse, checkAsk says without a question, storing nothing.
+    expect(value(await core.checkAsk({}))).toEqual({ contextSize: 4096 });
+    expect(await core.checkAsk({ maxTokens: 4000 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/at most 3712/) } });
+    expect(await core.checkAsk({ conversationId: 999 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await core.checkAsk({ adapters: [{ path: models.loraWrongDimensions, scale: 0 }] })).toMatchObject({ ok: false, error: { code: 'ADAPTER_MISMATCH' } });
     const refused = await core.ask({ question: 'When was the Zanzibar accord signed?', maxTokens: 4000 });
     expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(!refused.ok && refused.error.message).toMatch(/4000 tokens leaves too little of this model's 4096-token context .* at most 3712\./);

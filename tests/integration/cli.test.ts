@@ -429,10 +429,13 @@ describe('docent CLI', () => {
       [['--doc', '999', ...withModel], 1, 'There is no document with id 999. [NOT_FOUND]'],
       [[], 1, '[MODEL_NOT_FOUND]'],
       [['--model', models.chatModel, '--max-tokens', '4096'], 2, '--max-tokens'],
+      [['--adapter', `${models.loraWrongDimensions}:0`, ...withModel], 1, '[ADAPTER_MISMATCH]'],
     ] as const) {
       const run = chat([...args], 'Where do the quokka populations live?\n/exit\n');
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(code);
       expect(run.stderr).toContain(message);
+      // Refused before the first prompt: no question was read.
+      expect(run.stdout).not.toContain('You: ');
       expect(run.stdout).not.toContain('Docent: ');
       expect(run.stdout).not.toContain('is saved');
     }

@@ -69,7 +69,7 @@ export class Answerer {
    * the answer's length is known to leave room for the prompt: called before `start`, so that a
    * request that cannot be answered stores nothing.
    */
-  async context(request: ParsedAsk): Promise<LlamaContext> {
+  async context(request: Pick<ParsedAsk, 'adapters' | 'maxTokens'>): Promise<LlamaContext> {
     const context = await this.deps.chatModels.context(request.adapters);
     if (request.maxTokens > context.contextSize - MIN_PROMPT_TOKENS) {
       throw new DocentError('INVALID_INPUT', tooLongAnswer(request.maxTokens, context.contextSize));
