@@ -216,7 +216,7 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async libraryInfo() {
-      return { dbPath: library.dbPath, ...library.documents.counts(), embeddingModel: library.embeddingModel() };
+      return { dbPath: library.dbPath, ...library.documents.counts(), embeddingModel: library.embeddingModel(), embeddingModelFile: library.embeddingModelFile() };
     },
 
     async checkAsk(request) {

@@ -31,6 +31,11 @@ export class Library {
     return readEmbeddingModel(this.db);
   }
 
+  /** The model file embeddings will come from: the one given at start, else the library's own. */
+  embeddingModelFile(): string | null {
+    return this.embeddingModelPath ?? this.embeddingModel()?.path ?? null;
+  }
+
   vectors(): VectorStore | null {
     if (!this.vectorStore) {
       const model = this.embeddingModel();

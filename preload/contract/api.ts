@@ -39,6 +39,8 @@ export const methods = {
       documents: z.number().int().nonnegative(),
       chunks: z.number().int().nonnegative(),
       embeddingModel: EmbeddingModelInfo.nullable(),
+      /** The model file the library embeds with: its own, or (a new library) the one given at start, bound at the first ingest. */
+      embeddingModelFile: z.string().nullable(),
     }),
   },
   ask: { input: AskRequest, output: z.object({ answerId: z.string(), conversationId: ConversationId }) },

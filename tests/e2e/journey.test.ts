@@ -82,6 +82,9 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     expect(page.url()).not.toContain('token');
     await expect.poll(() => page.evaluate('sessionStorage.getItem("docent.token")')).toBe(app.server.token);
     await page.getByText('Drop PDFs or folders anywhere on this window').waitFor();
+    // The embedding model given at start is named, not asked for again, before the first PDF binds it.
+    await expect.poll(() => page.getByRole('region', { name: 'Model' }).textContent()).toContain('Embedding model: embedding-tiny.gguf, used from the first PDF you add.');
+    expect(await page.getByLabel('Embedding model file (GGUF)').count()).toBe(0);
     await snap(page, '01-empty');
 
     // Library: add the report through the "Add documents" file input and watch it index.
@@ -164,6 +167,8 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await expect.poll(() => viewer.locator('.viewer-page').textContent(), { timeout: 30_000 }).toBe(`Page ${pageNumber} of 3`);
     const highlight = viewer.locator('.highlight').first();
     await highlight.waitFor({ timeout: 30_000 });
+    // The window never becomes taller than itself (pdf.js's measuring canvas once made it so).
+    expect(await page.evaluate('document.documentElement.scrollHeight - window.innerHeight')).toBeLessThanOrEqual(0);
     await viewer.locator(`.pdf-page[data-page-number="${pageNumber}"]`).waitFor();
     // Every highlight lies on the page.
     const pageBox = (await viewer.locator('.pdf-page').boundingBox())!;

@@ -94,7 +94,12 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
           {model.error}
         </p>
       )}
-      {model.embedding === null && <EmbeddingModelForm client={client} model={model} />}
+      {model.embedding === null &&
+        (model.embeddingFile ? (
+          <p className="model-meta">Embedding model: {basename(model.embeddingFile)}, used from the first PDF you add.</p>
+        ) : (
+          <EmbeddingModelForm client={client} model={model} />
+        ))}
     </section>
   );
 }

@@ -9,6 +9,8 @@ export interface ModelState {
   error: string | null;
   /** The library's embedding model; null until one is chosen (the library cannot index without it). */
   embedding: EmbeddingModelInfo | null | undefined;
+  /** The embedding model file given at start for a library that has none yet: bound at the first ingest. */
+  embeddingFile: string | null;
   embeddingError: string | null;
   load(path: string): Promise<boolean>;
   setEmbedding(path: string): Promise<boolean>;
@@ -21,11 +23,15 @@ export function useModel(client: DocentClient): ModelState {
   const [error, setError] = useState<string | null>(null);
   const [embedding, setEmbeddingInfo] = useState<EmbeddingModelInfo | null | undefined>(undefined);
   const [embeddingError, setEmbeddingError] = useState<string | null>(null);
+  const [embeddingFile, setEmbeddingFile] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     const [result, library] = await Promise.all([client.modelStatus({}), client.libraryInfo({})]);
     if (result.ok) setStatus(result.value);
-    if (library.ok) setEmbeddingInfo(library.value.embeddingModel);
+    if (library.ok) {
+      setEmbeddingInfo(library.value.embeddingModel);
+      setEmbeddingFile(library.value.embeddingModelFile);
+    }
   }, [client]);
 
   const setEmbedding = useCallback(
@@ -53,6 +59,8 @@ export function useModel(client: DocentClient): ModelState {
       }),
       // A question loads the configured model on first use; its answer means it is there.
       client.on('chat:done', () => void refresh()),
+      // The first ingest binds a new library to the embedding model given at start.
+      client.on('ingest:done', () => void refresh()),
       client.onConnection((_state, reopened) => {
         if (reopened) void refresh();
       }),
@@ -76,5 +84,5 @@ export function useModel(client: DocentClient): ModelState {
     [client],
   );
 
-  return { status, loading, error, embedding, embeddingError, load, setEmbedding, refresh };
+  return { status, loading, error, embedding, embeddingFile, embeddingError, load, setEmbedding, refresh };
 }
