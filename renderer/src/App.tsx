@@ -93,7 +93,7 @@ export function App({ client = defaultClient() }: { client?: DocentClient }) {
         <Conversations chat={chat} />
         <ModelPanel client={client} model={model} />
       </aside>
-      <ChatPanel chat={chat} model={model} documentCount={library.documents.length} onOpen={openSource} onAddDocuments={choose} />
+      <ChatPanel chat={chat} model={model} documentCount={library.documents.filter((d) => d.status !== 'failed').length} onOpen={openSource} onAddDocuments={choose} />
       {viewer && (
         <Suspense fallback={<section className="viewer" aria-label="Document viewer" aria-busy="true" />}>
           <Viewer client={client} target={viewer} onClose={() => setViewer(null)} />

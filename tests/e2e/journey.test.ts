@@ -188,7 +188,10 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await page.emulateMedia({ colorScheme: 'dark' });
     await snap(page, '07-viewer-dark');
     await page.emulateMedia({ colorScheme: 'light' });
-    await page.getByRole('button', { name: 'Close viewer' }).click();
+    // Esc closes the viewer.
+    await viewer.locator('h2').focus();
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
 
     // Shift+Enter adds a line; Enter sends; Esc stops the answer being written.
     await page.getByRole('button', { name: 'New conversation' }).first().click();
@@ -239,7 +242,15 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     expect(markdown).toContain('# Cables: not in the library');
     expect(markdown).toContain('Which submarine cable connects Iceland and Greenland?');
     expect(markdown).toContain('do not cover');
-    await list.getByRole('button', { name: 'Delete conversation Cables: not in the library' }).click();
+    // Delete asks first; Esc keeps, and the focus goes back to the trash button.
+    const trash = list.getByRole('button', { name: 'Delete conversation Cables: not in the library' });
+    await trash.click();
+    await list.getByRole('button', { name: 'Delete', exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Delete conversation Cables: not in the library');
+    expect(await conversations.count()).toBe(3);
+    await trash.click();
+    await list.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect.poll(() => conversations.count()).toBe(2);
     const stored = await app.core.listConversations({});
     expect(stored.ok && stored.value.conversations.map((c) => c.title)).not.toContain('Cables: not in the library');

@@ -105,7 +105,11 @@ describe('the shared corpus', () => {
     expect(byName.get('empty.pdf')?.error?.code).toBe('PDF_EMPTY');
     expect(byName.get('missing.pdf')?.error?.code).toBe('FILE_NOT_FOUND');
     expect(byName.get('GeoTopo-komprimiert.pdf')).toMatchObject({ pages: 117 });
-    for (const result of files) if (result.error) expect(result.error.message.length).toBeGreaterThan(10);
+    for (const result of files) {
+      if (!result.error) continue;
+      expect(result.error.message.length).toBeGreaterThan(10);
+      expect(result.error.message, 'punctuation doubled around a quoted pdf.js message').not.toMatch(/\.\)\.|\.\.$/);
+    }
 
     // Failed documents keep their row and error, and nothing else.
     const info = value(await core.libraryInfo({}));
@@ -177,7 +181,9 @@ describe('identity, changes and removal', () => {
 
     // A broken file, then a good one at the same path: the failure goes.
     fs.writeFileSync(file, good.subarray(0, 2000));
-    expect((await ingest(core, [file]))[0]).toMatchObject({ outcome: 'failed' });
+    const [broken] = await ingest(core, [file]);
+    expect(broken).toMatchObject({ outcome: 'failed', error: { code: 'PDF_CORRUPT' } });
+    expect(broken!.error!.message).not.toMatch(/\.\)\./);
     fs.writeFileSync(file, good);
     const [fixed] = await ingest(core, [file]);
     expect(await atPath()).toEqual(['ready']);

@@ -9,7 +9,7 @@ export function classifyPdfError(error: unknown): ApiError {
     return { code: 'PDF_ENCRYPTED', message: 'This PDF is protected by a password; Docent cannot read it.' };
   }
   if (name === 'InvalidPDFException' || name === 'FormatError' || name === 'UnknownErrorException') {
-    return { code: 'PDF_CORRUPT', message: `This PDF is damaged and could not be read (${message}).` };
+    return { code: 'PDF_CORRUPT', message: `This PDF is damaged and could not be read (${message.replace(/\.$/, '')}).` };
   }
   return { code: 'PDF_CORRUPT', message: `This PDF could not be read: ${message}` };
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ConversationSummary } from '../../../preload/contract/index.js';
 import type { ChatState } from '../state/useChat.js';
 import { relativeTime } from '../format.js';
+import { ConfirmedRemove } from './ConfirmedRemove.js';
 import { Icon } from './Icon.js';
 
 /** A file name for the export: the title without characters file systems refuse. */
@@ -108,15 +109,13 @@ export function Conversations({ chat }: { chat: ChatState }) {
                   >
                     <Icon name="download" size={15} />
                   </button>
-                  <button
-                    type="button"
-                    className="icon-button reveal"
-                    onClick={() => void chat.remove(c.id)}
-                    aria-label={`Delete conversation ${c.title}`}
+                  <ConfirmedRemove
+                    label={`Delete conversation ${c.title}`}
+                    action="Delete"
+                    onConfirm={() => void chat.remove(c.id)}
                     disabled={chat.busy && c.id === chat.activeId}
-                  >
-                    <Icon name="trash" size={15} />
-                  </button>
+                    iconSize={15}
+                  />
                 </>
               )}
             </li>

@@ -2,6 +2,7 @@ import { useId, useState, type ReactNode } from 'react';
 import type { DocumentInfo } from '../../../preload/contract/index.js';
 import type { IngestingFile, LibraryState } from '../state/useLibrary.js';
 import { basename, plural } from '../format.js';
+import { ConfirmedRemove } from './ConfirmedRemove.js';
 import { Icon } from './Icon.js';
 
 function Progress({ done, total, label }: { done: number; total: number | null; label: string }) {
@@ -60,7 +61,6 @@ function IngestingRow({ file, onDismiss }: { file: IngestingFile; onDismiss: () 
 }
 
 function DocumentRow({ doc, progress, onRemove }: { doc: DocumentInfo; progress: IngestingFile | undefined; onRemove: () => void }) {
-  const [confirming, setConfirming] = useState(false);
   const file = basename(doc.path);
   const title = doc.title;
   let meta: ReactNode;
@@ -101,20 +101,7 @@ function DocumentRow({ doc, progress, onRemove }: { doc: DocumentInfo; progress:
         {title !== file && title !== file.replace(/\.pdf$/i, '') && <span className="doc-file">{file}</span>}
         {meta}
       </div>
-      {confirming ? (
-        <div className="confirm">
-          <button type="button" className="danger small" onClick={onRemove} autoFocus>
-            Remove
-          </button>
-          <button type="button" className="ghost small" onClick={() => setConfirming(false)}>
-            Keep
-          </button>
-        </div>
-      ) : (
-        <button type="button" className="icon-button reveal" onClick={() => setConfirming(true)} aria-label={`Remove ${title}`}>
-          <Icon name="trash" size={16} />
-        </button>
-      )}
+      <ConfirmedRemove label={`Remove ${title}`} action="Remove" onConfirm={onRemove} />
     </li>
   );
 }

@@ -142,7 +142,13 @@ export function Viewer({ client, target, onClose }: { client: DocentClient; targ
   const go = (delta: number) => setPage((p) => Math.min(Math.max(1, p + delta), pages ?? p));
 
   return (
-    <section className="viewer" aria-label="Document viewer">
+    <section
+      className="viewer"
+      aria-label="Document viewer"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') onClose();
+      }}
+    >
       <header className="viewer-head">
         <div className="viewer-title">
           <h2 ref={heading} tabIndex={-1} title={target.title}>
