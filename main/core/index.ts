@@ -78,7 +78,7 @@ export function createCore(options: CoreOptions): Core {
   const settings = { ...DEFAULT_INGEST_SETTINGS, ...options.ingest };
   let pool: PdfWorkerPool | null = null;
   const jobs = new Map<string, { controller: AbortController; done: Promise<IngestFileResult[]> }>();
-  const answers = new Map<string, { conversationId: number; controller: AbortController; done: Promise<Answer> }>();
+  const answers = new Map<string, { answerId: string; conversationId: number; controller: AbortController; done: Promise<Answer> }>();
   const conversations = new ConversationStore(library.db);
   const chatModels = new ChatModels(
     (path, progress) => events.emit('model:progress', { path, progress }),
@@ -263,7 +263,7 @@ export function createCore(options: CoreOptions): Core {
         )
         .finally(() => answers.delete(answerId));
       done.catch(() => undefined);
-      answers.set(answerId, { conversationId, controller, done });
+      answers.set(answerId, { answerId, conversationId, controller, done });
       return { answerId, conversationId };
     },
 
@@ -278,7 +278,11 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async getConversation({ conversationId }) {
-      return { conversation: conversationOrThrow(conversationId), messages: conversations.messages(conversationId) };
+      return {
+        conversation: conversationOrThrow(conversationId),
+        messages: conversations.messages(conversationId),
+        answering: answering(conversationId)[0]?.answerId ?? null,
+      };
     },
 
     async renameConversation({ conversationId, title }) {

@@ -54,7 +54,12 @@ export const methods = {
   listConversations: { input: z.object({}), output: z.object({ conversations: z.array(ConversationSummary) }) },
   getConversation: {
     input: z.object({ conversationId: ConversationId }),
-    output: z.object({ conversation: ConversationSummary, messages: z.array(Message) }),
+    output: z.object({
+      conversation: ConversationSummary,
+      messages: z.array(Message),
+      /** The answer being written in it (its events still to come), if one is: a window reopened mid-answer follows it. */
+      answering: z.string().nullable(),
+    }),
   },
   renameConversation: {
     input: z.object({ conversationId: ConversationId, title: z.string().trim().min(1).max(200) }),

@@ -124,11 +124,13 @@ describe('grounded answers with the fixture chat model', () => {
 
   it('refuses a second question in a conversation still answering one, storing nothing', async () => {
     const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
+    // A window that opens the conversation now can follow the answer being written.
+    expect(value(await core.getConversation({ conversationId })).answering).toBe(answerId);
     const second = await core.ask({ question: 'And the accord?', conversationId });
     expect(second).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/still answering a question/) } });
     value(await core.stopAnswer({ answerId }));
     await core.waitForAnswer(answerId);
-    expect(value(await core.getConversation({ conversationId })).messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(value(await core.getConversation({ conversationId }))).toMatchObject({ answering: null, messages: [{ role: 'user' }, { role: 'assistant' }] });
     // Once that answer has ended, the conversation takes questions again.
     const { answer } = await ask(core, 'When was the Zanzibar accord signed?', { conversationId });
     expect(answer.conversationId).toBe(conversationId);

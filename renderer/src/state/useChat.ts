@@ -97,7 +97,9 @@ export function useChat(client: DocentClient): ChatState {
 
   // Events may arrive before ask() replies with the answer's id, so every stream is buffered.
   const streams = useRef(new Map<string, Stream>());
-  const pending = useRef<{ key: string; answerId: string | null; stopRequested?: boolean } | null>(null);
+  // `joined`: an answer already being written when this window opened its conversation (after a
+  // reload, say); its first words went by, so it shows as being written until its final text.
+  const pending = useRef<{ key: string; answerId: string | null; stopRequested?: boolean; joined?: boolean } | null>(null);
   const frame = useRef<number | null>(null);
 
   const refreshList = useCallback(async () => {
@@ -120,7 +122,7 @@ export function useChat(client: DocentClient): ChatState {
     setTurns((all) =>
       all.map((turn) => {
         if (turn.key !== current.key || turn.role !== 'assistant') return turn;
-        if (!stream.done) return { ...turn, answerId: current.answerId, content: stream.text };
+        if (!stream.done) return current.joined ? turn : { ...turn, answerId: current.answerId, content: stream.text };
         if (stream.done.answer) return finished(turn, stream.done.answer);
         // Stopped before the first token, the core reports the abort as an error; the person
         // asked for it, so it is a stop, not a failure.
@@ -219,9 +221,26 @@ export function useChat(client: DocentClient): ChatState {
       }
       setLoadError(null);
       setActiveId(conversationId);
-      setTurns(result.value.messages.map(fromMessage));
+      const turns = result.value.messages.map(fromMessage);
+      const answerId = result.value.answering;
+      if (answerId !== null) {
+        const key = nextKey('a');
+        pending.current = { key, answerId, joined: true };
+        setBusy(true);
+        turns.push({ key, role: 'assistant', answerId, content: '', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, streaming: true, error: null });
+      }
+      setTurns(turns);
+      if (answerId === null) return;
+      schedule();
+      // Its end may have come between the reply and now, before this window followed it: then
+      // the conversation, read again, has the answer.
+      const again = await client.getConversation({ conversationId });
+      if (!again.ok || again.value.answering !== null || pending.current?.answerId !== answerId || streams.current.get(answerId)?.done) return;
+      pending.current = null;
+      setBusy(false);
+      setTurns(again.value.messages.map(fromMessage));
     },
-    [client],
+    [client, schedule],
   );
 
   const startNew = useCallback(() => {
