@@ -95,7 +95,9 @@ export function Conversations({ chat }: { chat: ChatState }) {
                     aria-current={c.id === chat.activeId ? 'true' : undefined}
                     disabled={chat.busy && c.id !== chat.activeId}
                   >
-                    <span className="conv-title">{c.title}</span>
+                    <span className="conv-title" title={c.title}>
+                      {c.title}
+                    </span>
                     <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
                   </button>
                   <button type="button" className="icon-button reveal" onClick={() => setRenaming(c.id)} aria-label={`Rename conversation ${c.title}`}>
