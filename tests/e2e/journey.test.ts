@@ -225,6 +225,15 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
 
     // Rename (Enter keeps, Escape cancels), export as Markdown, delete.
     const list = page.getByRole('region', { name: 'Conversations' });
+    // A double-click on a conversation that is not open opens it and edits its title.
+    const rows = list.locator('li');
+    const open = await rows.evaluateAll((items) => items.findIndex((item) => item.classList.contains('active')));
+    await list.locator('li:not(.active) button.conv').first().dblclick();
+    await list.getByRole('textbox', { name: 'Conversation title' }).waitFor({ timeout: 5_000 });
+    await page.waitForTimeout(500); // the conversation has opened meanwhile; the editor stays
+    expect(await list.getByRole('textbox', { name: 'Conversation title' }).count()).toBe(1);
+    await list.getByRole('textbox', { name: 'Conversation title' }).press('Escape');
+    await rows.nth(open).locator('button.conv').click();
     await list.getByRole('button', { name: /^Rename conversation Which submarine cable/ }).click();
     await list.getByRole('textbox', { name: 'Conversation title' }).fill('Cables: not in the library');
     await snap(page, '09-rename');

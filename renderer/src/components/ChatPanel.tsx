@@ -63,6 +63,8 @@ export function ChatPanel({ chat, model, documentCount, onOpen, onAddDocuments }
   }, [chat.turns]);
 
   useEffect(() => {
+    // A title being edited keeps the focus: a double-click opens a conversation and starts renaming it.
+    if (document.activeElement instanceof HTMLInputElement) return;
     input.current?.focus();
   }, [chat.activeId]);
 
