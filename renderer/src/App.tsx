@@ -84,6 +84,17 @@ export function App({ client = defaultClient() }: { client?: DocentClient }) {
       onDrop={(event) => void onDrop(event)}
     >
       <ConnectionBanner state={connection} />
+      {/* The first Tab stop: the question box comes after every document and conversation. */}
+      <a
+        className="skip-link"
+        href="#question"
+        onClick={(event) => {
+          event.preventDefault();
+          document.getElementById('question')?.focus();
+        }}
+      >
+        Skip to the question
+      </a>
       <aside className="sidebar" aria-label="Library and conversations">
         <div className="brand">
           <Icon name="book" size={20} />

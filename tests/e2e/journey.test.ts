@@ -82,6 +82,13 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     expect(page.url()).not.toContain('token');
     await expect.poll(() => page.evaluate('sessionStorage.getItem("docent.token")')).toBe(app.server.token);
     await page.getByText('Drop PDFs or folders anywhere on this window').waitFor();
+    // The Tab stop before the sidebar (the window focuses the question box when it opens; a click
+    // on the brand moves the starting point) skips to the question box.
+    await page.locator('.brand').click();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to the question');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('question');
     // The embedding model given at start is named, not asked for again, before the first PDF binds it.
     await expect.poll(() => page.getByRole('region', { name: 'Model' }).textContent()).toContain('Embedding model: embedding-tiny.gguf, used from the first PDF you add.');
     expect(await page.getByLabel('Embedding model file (GGUF)').count()).toBe(0);
