@@ -78,7 +78,7 @@ export function createCore(options: CoreOptions): Core {
   const settings = { ...DEFAULT_INGEST_SETTINGS, ...options.ingest };
   let pool: PdfWorkerPool | null = null;
   const jobs = new Map<string, { controller: AbortController; done: Promise<IngestFileResult[]> }>();
-  const answers = new Map<string, { answerId: string; conversationId: number; controller: AbortController; done: Promise<Answer> }>();
+  const answers = new Map<string, { conversationId: number; controller: AbortController; done: Promise<Answer> }>();
   const conversations = new ConversationStore(library.db);
   const chatModels = new ChatModels(
     (path, progress) => events.emit('model:progress', { path, progress }),
@@ -147,7 +147,7 @@ export function createCore(options: CoreOptions): Core {
 
   /** The answers being written in a conversation. */
   function answering(conversationId: number) {
-    return [...answers.values()].filter((answer) => answer.conversationId === conversationId);
+    return [...answers].filter(([, answer]) => answer.conversationId === conversationId).map(([answerId, answer]) => ({ answerId, ...answer }));
   }
 
   /** Documents a search is limited to must be there and searchable: anything else would find nothing, silently. */
@@ -263,7 +263,7 @@ export function createCore(options: CoreOptions): Core {
         )
         .finally(() => answers.delete(answerId));
       done.catch(() => undefined);
-      answers.set(answerId, { answerId, conversationId, controller, done });
+      answers.set(answerId, { conversationId, controller, done });
       return { answerId, conversationId };
     },
 

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
-import { withGeneration, type ChatModels, type LoadedChatModel } from '../llm/chat-model.js';
+import { withGeneration, type ChatModels } from '../llm/chat-model.js';
 import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
 import { findMarkers, settledStream, finishedText } from './grammar.js';
@@ -105,30 +105,6 @@ export class Answerer {
     chatModels.grammar(request.sources).catch(() => undefined);
     const found = await retrieving;
     if (!found.covered) return this.notCovered(answerId, conversationId, searchQuery, found, started, callbacks);
-    try {
-      return await this.generateAnswer(answerId, request, conversationId, history, context, loaded, searchQuery, found, started, callbacks);
-    } catch (error) {
-      // Stopped while another answer was being written in this context: nothing was generated.
-      if (!callbacks.signal.aborted || error !== callbacks.signal.reason) throw error;
-      const timings: Timings = { retrievalMs: found.retrievalMs, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: performance.now() - started };
-      return this.save(answerId, conversationId, { content: '', searchQuery, sources: found.sources, citations: [], covered: true, grounded: false, stopped: true, timings });
-    }
-  }
-
-  /** Generates the answer under the citation grammar, once this answer has the context to itself. */
-  private generateAnswer(
-    answerId: string,
-    request: ParsedAsk,
-    conversationId: number,
-    history: Turn[],
-    context: LlamaContext,
-    loaded: LoadedChatModel,
-    searchQuery: string,
-    found: Retrieved,
-    started: number,
-    callbacks: AnswerCallbacks,
-  ): Promise<Answer> {
-    const { chatModels } = this.deps;
     return withGeneration(context, async () => {
       // Freed while this answer waited for it: another model was loaded, or other adapter sets took its place.
       if (context.disposed) throw new DocentError('CANCELLED', 'The model or adapters this answer was to use were unloaded before it began. Ask again.');
@@ -192,7 +168,11 @@ export class Answerer {
       } finally {
         session.dispose();
       }
-    }, callbacks.signal);
+    }, callbacks.signal).catch((error: unknown) => {
+      // Stopped while another answer was being written in this context: nothing was generated.
+      if (!callbacks.signal.aborted || error !== callbacks.signal.reason) throw error;
+      return this.save(answerId, conversationId, { content: '', searchQuery, sources: found.sources, citations: [], covered: true, grounded: false, stopped: true, timings: nothingGenerated(found, started) });
+    });
   }
 
   private async retrieve(request: ParsedAsk, searchQuery: string, started: number): Promise<Retrieved> {
@@ -209,7 +189,6 @@ export class Answerer {
   private notCovered(answerId: string, conversationId: number, searchQuery: string, found: Retrieved, started: number, callbacks: AnswerCallbacks): Answer {
     const content = found.sources.length > 0 ? NOT_COVERED : NOTHING_CLOSE;
     callbacks.onText(content);
-    const timings: Timings = { retrievalMs: found.retrievalMs, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: performance.now() - started };
     return this.save(answerId, conversationId, {
       content,
       searchQuery,
@@ -218,7 +197,7 @@ export class Answerer {
       covered: false,
       grounded: false,
       stopped: false,
-      timings,
+      timings: nothingGenerated(found, started),
     });
   }
 
@@ -290,6 +269,11 @@ interface Retrieved {
   sources: Source[];
   retrievalMs: number;
   covered: boolean;
+}
+
+/** The timings of an answer the model wrote nothing for. */
+function nothingGenerated(found: Retrieved, started: number): Timings {
+  return { retrievalMs: found.retrievalMs, promptTokens: 0, timeToFirstTokenMs: null, tokensPerSecond: null, generatedTokens: 0, totalMs: performance.now() - started };
 }
 
 function toSource(hit: SearchHit, i: number): Source {
