@@ -104,8 +104,9 @@ export class ConversationStore {
     this.transaction(() => {
       prepared(this.db, `DELETE FROM messages WHERE id = ? AND conversation_id = ?`).run(question.messageId, question.conversationId);
       // Only if nothing else was said in it meanwhile.
-      const empty = !prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? LIMIT 1`).get(question.conversationId);
-      if (question.newConversation && empty) this.delete(question.conversationId);
+      if (question.newConversation && !prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? LIMIT 1`).get(question.conversationId)) {
+        this.delete(question.conversationId);
+      }
     });
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { DocentError, errorMessage } from '../errors.js';
-import { migrate, NewerSchemaError } from './migrations.js';
+import { migrate } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -52,6 +52,5 @@ function libraryError(file: string, error: unknown): unknown {
     const isDirectory = fs.statSync(file, { throwIfNoEntry: false })?.isDirectory();
     return new DocentError('LIBRARY_INVALID', isDirectory ? `${file} is a folder; the library must be a file, such as ${path.join(file, 'library.sqlite')}.` : `Cannot open the library file ${file}: ${errorMessage(error)}.`);
   }
-  if (error instanceof NewerSchemaError) return new DocentError('LIBRARY_INVALID', error.message);
   return error;
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { DocentError } from '../errors.js';
 import { splitVectorTable } from './vectors.js';
 
 /**
@@ -149,13 +150,12 @@ export function newId(table: 'documents' | 'conversations'): string {
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export class NewerSchemaError extends Error {}
-
 /** Migrates to `target` (the current schema unless a test needs an older one). */
 export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new NewerSchemaError(
+    throw new DocentError(
+      'LIBRARY_INVALID',
       `This library was written by a newer version of Docent (schema ${current}, this version knows ${SCHEMA_VERSION}). Update Docent to open it.`,
     );
   }
