@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { EmbeddingModelInfo } from '../../preload/contract/index.js';
 import { DocentError } from './errors.js';
 import { loadEmbedder, type Embedder } from './llm/embedder.js';
-import { inspectModelFile, isEmbeddingModel, sha256File, type ModelFileInfo } from './llm/model-file.js';
+import { sha256File, type ModelFileInfo } from './llm/model-file.js';
 import { openDatabase, type Db } from './store/database.js';
 import { DocumentStore } from './store/documents.js';
 import { cachedModelHash, readEmbeddingModel, storeModelHash, writeEmbeddingModel } from './store/meta.js';
@@ -83,18 +83,9 @@ export class Library {
         'This library has no embedding model yet. Choose one with --embedding-model FILE.gguf (or DOCENT_EMBEDDING_MODEL); see the README for recommended models.',
       );
     }
-    if (!recorded) {
-      // Checked when a library is bound to a model, not after: a library indexed with such a
-      // model before this check existed still opens.
-      const info = await inspectModelFile(file);
-      if (info.type !== 'adapter' && !isEmbeddingModel(info)) {
-        throw new DocentError(
-          'MODEL_INVALID',
-          `${info.name} is not an embedding model (a ${info.architecture} model that declares no pooling, as chat models do). Choose an embedding model, such as a BGE or nomic-embed GGUF.`,
-        );
-      }
-    }
-    const embedder = await loadEmbedder(file, (info) => this.modelHash(info));
+    // A chat model is refused when a library is bound to its model, not after: a library indexed
+    // with one before that check existed still opens.
+    const embedder = await loadEmbedder(file, (info) => this.modelHash(info), { mustBeEmbeddingModel: !recorded });
     if (recorded && recorded.sha256 !== embedder.info.sha256) {
       await embedder.dispose();
       throw new DocentError(

@@ -4,14 +4,14 @@ import { resolveChatWrapper, type ChatWrapper, type LlamaContext, type LlamaGram
 import { DEFAULT_ASK_SOURCES, type ModelStatus } from '../../../preload/contract/index.js';
 import { citationGrammar } from '../chat/grammar.js';
 import { DocentError, errorMessage } from '../errors.js';
-import { inspectModelFile, isEmbeddingModel, type ModelFileInfo } from './model-file.js';
+import { inspectModelFile, isEmbeddingModel, tensorShapes, type ModelFileInfo } from './model-file.js';
 import { backendStatus, generationThreads, getRuntime, takeLlamaErrors } from './runtime.js';
 
 type ResolvedAdapter = { path: string; scale: number };
 /** An adapter with the version of its file: one replaced on disk is another adapter. */
 type AdapterFile = ResolvedAdapter & { version: string };
 
-export interface LoadedChatModel {
+interface Loaded {
   info: ModelFileInfo;
   model: LlamaModel;
   /** Resolved once: resolving it (the chat template) takes milliseconds that every answer would pay. */
@@ -69,7 +69,7 @@ function checkChatModel(info: ModelFileInfo): void {
  * and the citation grammars answers are generated under.
  */
 export class ChatModels {
-  private loaded: LoadedChatModel | null = null;
+  private loaded: Loaded | null = null;
   /** By number of sources; a grammar does not depend on the model. */
   private readonly grammars = new Map<number, Promise<LlamaGrammar>>();
 
@@ -78,12 +78,12 @@ export class ChatModels {
     private readonly threads = generationThreads(),
   ) {}
 
-  get current(): LoadedChatModel | null {
+  get current(): Loaded | null {
     return this.loaded;
   }
 
   /** Loads a model, replacing the one loaded; loading the same file again is a no-op. */
-  load(file: string): Promise<LoadedChatModel> {
+  load(file: string): Promise<Loaded> {
     return withLock([this, 'model'], async () => {
       const info = await inspectModelFile(file);
       if (this.loaded?.info.path === info.path) return this.loaded;
@@ -92,12 +92,12 @@ export class ChatModels {
   }
 
   /** Loads the model `stale` holds again, unless another has replaced it meanwhile. */
-  private reload(stale: LoadedChatModel): Promise<LoadedChatModel> {
+  private reload(stale: Loaded): Promise<Loaded> {
     return withLock([this, 'model'], () => (this.loaded !== null && this.loaded !== stale ? Promise.resolve(this.loaded) : this.loadNow(stale.info)));
   }
 
   /** Under the model lock: unloads the model loaded, then loads `info`'s. */
-  private async loadNow(info: ModelFileInfo): Promise<LoadedChatModel> {
+  private async loadNow(info: ModelFileInfo): Promise<Loaded> {
     checkChatModel(info);
     await this.unloadNow();
     const llama = await getRuntime();
@@ -155,7 +155,7 @@ export class ChatModels {
    * freed once its answer ends; one that is idle is freed before this returns, so its memory is
    * back before another context is made.
    */
-  private async evictAdapterContexts(loaded: LoadedChatModel): Promise<void> {
+  private async evictAdapterContexts(loaded: Loaded): Promise<void> {
     const adapterKeys = [...loaded.contexts.keys()].filter((key) => key !== NO_ADAPTERS);
     const freed: Promise<void>[] = [];
     for (const key of adapterKeys.slice(0, Math.max(0, adapterKeys.length - (MAX_ADAPTER_CONTEXTS - 1)))) {
@@ -175,7 +175,7 @@ export class ChatModels {
     return remembered(this.grammars, sourceCount, () => getRuntime().then((llama) => llama.createGrammar({ grammar: citationGrammar(sourceCount) })));
   }
 
-  private async createContext(loaded: LoadedChatModel, adapters: AdapterFile[]): Promise<LlamaContext> {
+  private async createContext(loaded: Loaded, adapters: AdapterFile[]): Promise<LlamaContext> {
     for (const adapter of adapters) await checkAdapterOnce(loaded, adapter);
     takeLlamaErrors();
     try {
@@ -225,7 +225,7 @@ export class ChatModels {
 }
 
 /** `checkAdapter`, remembered per file version while the model is loaded; a refusal is not, so a fixed file is read again. */
-function checkAdapterOnce(loaded: LoadedChatModel, adapter: AdapterFile): Promise<void> {
+function checkAdapterOnce(loaded: Loaded, adapter: AdapterFile): Promise<void> {
   return remembered(loaded.adapterChecks, `${adapter.path}\n${adapter.version}`, () => checkAdapter(adapter.path, loaded));
 }
 
@@ -245,7 +245,7 @@ function remembered<K, V>(map: Map<K, Promise<V>>, key: K, make: () => Promise<V
   return made;
 }
 
-async function checkAdapter(file: string, loaded: LoadedChatModel): Promise<void> {
+async function checkAdapter(file: string, loaded: Loaded): Promise<void> {
   const model = loaded.info;
   let info: ModelFileInfo;
   try {
@@ -261,7 +261,7 @@ async function checkAdapter(file: string, loaded: LoadedChatModel): Promise<void
       `The adapter ${info.name} was made for the ${info.architecture} architecture; ${model.name} is ${model.architecture}.`,
     );
   }
-  checkAdapterShapes(info, loaded.model.fileInfo.fullTensorInfo ?? [], model.name);
+  checkAdapterShapes(info, tensorShapes(loaded.model.fileInfo.fullTensorInfo), model.name);
 }
 
 /**
@@ -270,8 +270,7 @@ async function checkAdapter(file: string, loaded: LoadedChatModel): Promise<void
  * the token embedding, A and B are flipped. Checked from the file's header, so an adapter at
  * scale 0, which llama.cpp never loads, is refused like any other.
  */
-function checkAdapterShapes(adapter: ModelFileInfo, baseTensors: readonly { name: string; dimensions: readonly (number | bigint)[] }[], modelName: string): void {
-  const base = new Map(baseTensors.map((t) => [t.name, t.dimensions.map(Number)]));
+function checkAdapterShapes(adapter: ModelFileInfo, base: ReadonlyMap<string, number[]>, modelName: string): void {
   const lora = adapter.tensors ?? new Map<string, number[]>();
   const targets = new Set([...lora.keys()].flatMap((name) => (/\.lora_[ab]$/.test(name) ? [name.slice(0, -'.lora_a'.length)] : [])));
   const mismatch = (why: string) => new DocentError('ADAPTER_MISMATCH', `The adapter ${adapter.name} does not fit ${modelName}: ${why}`);

@@ -3,7 +3,7 @@ import type { LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import type { EmbeddingModelInfo } from '../../../preload/contract/index.js';
 import { DocentError, errorMessage } from '../errors.js';
 import { tokenBound } from './tokens.js';
-import { inspectModelFile, type ModelFileInfo } from './model-file.js';
+import { inspectModelFile, isEmbeddingModel, type ModelFileInfo } from './model-file.js';
 import { getRuntime } from './runtime.js';
 
 export interface Embedder {
@@ -43,12 +43,21 @@ export function embeddingParallelism(): { contexts: number; threads: number } {
  * call under a lock (one sequence per context); each call goes to the context with the fewest
  * calls in flight, and callers keep several in flight so no context waits on them.
  */
-export async function loadEmbedder(file: string, sha256: (info: ModelFileInfo) => Promise<string>): Promise<Embedder> {
+export async function loadEmbedder(
+  file: string,
+  sha256: (info: ModelFileInfo) => Promise<string>,
+  options: { mustBeEmbeddingModel?: boolean } = {},
+): Promise<Embedder> {
   const fileInfo = await inspectModelFile(file);
   if (fileInfo.type === 'adapter') {
     throw new DocentError('MODEL_INVALID', `${fileInfo.name} is a LoRA adapter, not an embedding model.`);
   }
-
+  if (options.mustBeEmbeddingModel && !isEmbeddingModel(fileInfo)) {
+    throw new DocentError(
+      'MODEL_INVALID',
+      `${fileInfo.name} is not an embedding model (a ${fileInfo.architecture} model that declares no pooling, as chat models do). Choose an embedding model, such as a BGE or nomic-embed GGUF.`,
+    );
+  }
   const llama = await getRuntime();
   let model: LlamaModel;
   const contexts: { context: LlamaEmbeddingContext; inFlight: number }[] = [];

@@ -57,7 +57,7 @@ export async function inspectModelFile(file: string, options: { tensors?: boolea
     size: stat.size,
     mtimeMs: stat.mtimeMs,
     metadata: info.metadata as unknown as Record<string, unknown>,
-    ...(options.tensors ? { tensors: new Map((info.fullTensorInfo ?? []).map((t) => [t.name, t.dimensions.map(Number)])) } : {}),
+    ...(options.tensors ? { tensors: tensorShapes(info.fullTensorInfo) } : {}),
   };
 }
 
@@ -65,4 +65,9 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** Tensor shapes by name, from a GGUF file's tensor info. */
+export function tensorShapes(tensors: readonly { name: string; dimensions: readonly (number | bigint)[] }[] = []): Map<string, number[]> {
+  return new Map(tensors.map((t) => [t.name, t.dimensions.map(Number)]));
 }
