@@ -29,7 +29,8 @@ import {
   type CommonOptions,
 } from './common.js';
 import { LIMITS } from './limits.js';
-import { answerSources, counted, singleLine } from './output.js';
+import { oneLine } from '../core/text.js';
+import { answerSources, counted } from './output.js';
 
 interface ChatOptions extends CommonOptions {
   model?: string;
@@ -310,7 +311,7 @@ export function registerChatCommands(program: Command): void {
         const { conversations } = unwrap(await core.listConversations({}));
         const text = conversations.length
           ? conversations
-              .map((c) => `${String(c.id).padEnd(4)} ${c.updatedAt.slice(0, 16).replace('T', ' ')}  ${counted(c.messages, 'message').padStart(12)}  ${singleLine(c.title)}`)
+              .map((c) => `${String(c.id).padEnd(4)} ${c.updatedAt.slice(0, 16).replace('T', ' ')}  ${counted(c.messages, 'message').padStart(12)}  ${oneLine(c.title)}`)
               .join('\n')
           : 'No conversations yet. Start one with: docent ask "<question>" --model FILE.gguf';
         print(options, { conversations }, text);
@@ -326,7 +327,7 @@ export function registerChatCommands(program: Command): void {
       checkText('title', title, LIMITS.titleLength);
       await withCore(options, async (core) => {
         const conversation = unwrap(await core.renameConversation({ conversationId: id, title }));
-        print(options, { conversation }, `Conversation ${conversation.id} is now "${singleLine(conversation.title)}".`);
+        print(options, { conversation }, `Conversation ${conversation.id} is now "${oneLine(conversation.title)}".`);
       });
     });
 

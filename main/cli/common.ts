@@ -70,18 +70,18 @@ export function unwrap<T>(result: Result<T>): T {
 
 /** The exit for an error the core reported: INVALID_INPUT is a usage error, the rest a failure. */
 export function apiExit(error: ApiError): ExitError {
-  return new ExitError(error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED, oneLine(error.message), error.code);
+  return new ExitError(error.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILED, messageLine(error.message), error.code);
 }
 
 export function describe(error: ApiError): string {
-  return `${oneLine(error.message)} [${error.code}]`;
+  return `${messageLine(error.message)} [${error.code}]`;
 }
 
 /**
  * A message on one line. The core's schema errors are zod's pretty form ("✖ Too big: … → at k"),
  * for a limit the command line did not check itself; they read as "k: Too big: …".
  */
-function oneLine(message: string): string {
+function messageLine(message: string): string {
   const issues = [...message.matchAll(/^✖ (.*)(?:\n\s*→ at (.*))?$/gm)];
   if (issues.length === 0) return message.replace(/\s*\n\s*/g, ' ');
   return issues.map(([, text, at]) => (at ? `${at}: ${text}` : text)).join('; ');

@@ -1,15 +1,12 @@
 import type { Answer, DocumentInfo, IngestFileResult, SearchHit } from '../../preload/contract/index.js';
+import { citedSources } from '../core/chat/markdown.js';
+import { excerpt, oneLine } from '../core/text.js';
 
 /** Plain-text renderings for a terminal; --json bypasses these. */
 
 /** "1 page", "3 pages". */
 export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** A title or name on one line of a listing: a line break in it would start a false row. */
-export function singleLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 function pageList(pages: readonly number[]): string {
@@ -64,8 +61,8 @@ export function hitsText(hits: readonly SearchHit[]): string {
   if (hits.length === 0) return 'No matching passages.';
   return hits
     .map((hit, i) => {
-      const excerpt = hit.text.replace(/\s+/g, ' ');
-      return `[${i + 1}] ${singleLine(hit.title)}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${excerpt.length > 300 ? `${excerpt.slice(0, 299)}…` : excerpt}`;
+      const flat = hit.text.replace(/\s+/g, ' ');
+      return `[${i + 1}] ${oneLine(hit.title)}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${flat.length > 300 ? `${flat.slice(0, 299)}…` : flat}`;
     })
     .join('\n\n');
 }
@@ -76,18 +73,8 @@ export function answerSources(answer: Answer): string {
     if (answer.sources.length === 0) return 'The library has no passages close to this question.';
     return `Closest passages:\n${answer.sources.map((s) => `  ${s.title}, p. ${s.page}: ${excerpt(s.text, 160)}`).join('\n')}`;
   }
-  const cited = new Map<number, Answer['citations'][number] & { unverified: boolean }>();
-  for (const c of answer.citations) {
-    const seen = cited.get(c.n);
-    cited.set(c.n, { ...c, unverified: (seen?.unverified ?? false) || !c.verified });
-  }
-  const lines = [...cited.values()].sort((a, b) => a.n - b.n).map((c) => `[${c.n}] ${c.title}, p. ${c.page}${c.unverified ? '  (not verified)' : ''}`);
+  const lines = citedSources(answer.citations).map((c) => `[${c.n}] ${c.title}, p. ${c.page}${c.verified ? '' : '  (not verified)'}`);
   if (lines.length === 0) return `No sources cited${answer.stopped ? ' (stopped)' : ': this answer is not grounded in your documents'}.`;
   const status = answer.stopped ? ' (stopped)' : answer.grounded ? '' : ' (not grounded: some statements are not backed by a verified source)';
   return `Sources${status}:\n${lines.join('\n')}`;
-}
-
-function excerpt(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -2,6 +2,7 @@ import type { BlockContent, PhrasingContent, Root, RootContent } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { toMarkdown } from 'mdast-util-to-markdown';
 import type { Citation, ConversationSummary, Message, Source } from '../../../preload/contract/index.js';
+import { excerpt, oneLine } from '../text.js';
 
 const EXCERPT_CHARS = 240;
 
@@ -49,9 +50,9 @@ export function conversationMarkdown(conversation: ConversationSummary, messages
   return `${blocks.map((block) => block.trimEnd()).join('\n\n')}\n`;
 }
 
-/** One line per source number: its first citation, marked unverified if any citation of it is not. */
-function citedSources(citations: readonly Citation[]): (Pick<Source, 'n' | 'title' | 'page' | 'text'> & { verified: boolean })[] {
-  const byNumber = new Map<number, Citation & { verified: boolean }>();
+/** One per source number, in order: its first citation, unverified if any citation of it is. */
+export function citedSources(citations: readonly Citation[]): Citation[] {
+  const byNumber = new Map<number, Citation>();
   for (const citation of citations) {
     const seen = byNumber.get(citation.n);
     if (seen) seen.verified &&= citation.verified;
@@ -62,9 +63,8 @@ function citedSources(citations: readonly Citation[]): (Pick<Source, 'n' | 'titl
 
 /** `[2] Title, p. 4 (unverified): "excerpt…"`, numbered as in the answer. */
 function sourceLine(source: Pick<Source, 'n' | 'title' | 'page' | 'text'> & { verified: boolean | null }): string {
-  const excerpt = oneLine(source.text);
   const check = source.verified === false ? ' (unverified)' : '';
-  return `[${source.n}] ${oneLine(source.title)}, p. ${source.page}${check}: "${excerpt.length > EXCERPT_CHARS ? `${excerpt.slice(0, EXCERPT_CHARS - 1)}…` : excerpt}"`;
+  return `[${source.n}] ${oneLine(source.title)}, p. ${source.page}${check}: "${excerpt(source.text, EXCERPT_CHARS)}"`;
 }
 
 function plain(children: RootContent[]): string {
@@ -83,10 +83,6 @@ function text(value: string): PhrasingContent {
 /** A text's lines, kept as lines. */
 function lines(value: string): PhrasingContent[] {
   return value.split(/\r?\n/).flatMap((line, i): PhrasingContent[] => (i === 0 ? [text(line)] : [{ type: 'break' }, text(line)]));
-}
-
-function oneLine(value: string): string {
-  return value.replace(/\s+/g, ' ').trim();
 }
 
 /**
