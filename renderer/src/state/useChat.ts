@@ -66,6 +66,11 @@ function fromMessage(message: Message): Turn {
   };
 }
 
+/** An answer being written, nothing of it shown yet. */
+function streamingTurn(key: string, answerId: string | null): AssistantTurn {
+  return { key, role: 'assistant', answerId, content: '', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, streaming: true, error: null };
+}
+
 function finished(turn: AssistantTurn, answer: Answer): AssistantTurn {
   return {
     ...turn,
@@ -184,7 +189,7 @@ export function useChat(client: DocentClient): ChatState {
       setTurns((all) => [
         ...all,
         { key: nextKey('q'), role: 'user', content: question },
-        { key, role: 'assistant', answerId: null, content: '', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, streaming: true, error: null },
+        streamingTurn(key, null),
       ]);
       const result = await client.ask({ question, ...(activeId !== null ? { conversationId: activeId } : {}) });
       if (!result.ok) {
@@ -227,7 +232,7 @@ export function useChat(client: DocentClient): ChatState {
         const key = nextKey('a');
         pending.current = { key, answerId, joined: true };
         setBusy(true);
-        turns.push({ key, role: 'assistant', answerId, content: '', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, streaming: true, error: null });
+        turns.push(streamingTurn(key, answerId));
       }
       setTurns(turns);
       if (answerId === null) return;
@@ -243,12 +248,16 @@ export function useChat(client: DocentClient): ChatState {
     [client, schedule],
   );
 
-  const startNew = useCallback(() => {
-    if (pending.current) return;
+  /** An empty chat, for a new conversation. */
+  const showNew = useCallback(() => {
     setActiveId(null);
     setTurns([]);
     setLoadError(null);
   }, []);
+
+  const startNew = useCallback(() => {
+    if (!pending.current) showNew();
+  }, [showNew]);
 
   const remove = useCallback(
     async (conversationId: number) => {
@@ -261,13 +270,11 @@ export function useChat(client: DocentClient): ChatState {
         if (current?.answerId) streams.current.delete(current.answerId);
         pending.current = null;
         setBusy(false);
-        setActiveId(null);
-        setTurns([]);
-        setLoadError(null);
+        showNew();
       }
       await refreshList();
     },
-    [client, activeId, refreshList],
+    [client, activeId, refreshList, showNew],
   );
 
   const rename = useCallback(
