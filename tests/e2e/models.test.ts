@@ -39,4 +39,26 @@ describe.skipIf(!executable)('a new library without models, in Chromium', () => 
     await screenshot(page, '21-embedding-model-chosen');
     expect(errors).toEqual([]);
   });
+
+  it('shows why a chat model did not load when the model panel is below the fold of a short window', async () => {
+    const viewport = { width: 1280, height: 520 };
+    const page = await browser.newPage({ viewport });
+    const errors = recordErrors(page);
+    await page.goto(app.server.url);
+    const model = page.getByRole('region', { name: 'Model' });
+    const field = model.getByLabel('Chat model file (GGUF)');
+    await expect.poll(() => field.count(), { timeout: 15_000 }).toBe(1);
+    await field.fill('/nowhere/chat-model.gguf');
+    await model.getByRole('button', { name: 'Load model' }).click();
+    const alert = model.getByRole('alert');
+    await expect.poll(() => alert.textContent()).toMatch(/No model file/);
+    // Seen, not only announced: the sidebar scrolls to it.
+    const seen = async () => {
+      const [box, sidebar] = await Promise.all([alert.boundingBox(), page.locator('.sidebar').boundingBox()]);
+      return !!box && !!sidebar && box.y >= sidebar.y && box.y + box.height <= Math.min(sidebar.y + sidebar.height, viewport.height);
+    };
+    await expect.poll(seen).toBe(true);
+    await screenshot(page, '22-chat-model-error-short-window');
+    expect(errors).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { BACKEND_NAMES } from '../../../preload/contract/index.js';
 import type { DocentClient } from '../api/client.js';
 import type { ModelState } from '../state/useModel.js';
@@ -89,11 +89,7 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
           </div>
         </form>
       )}
-      {model.error && (
-        <p className="doc-error" role="alert">
-          {model.error}
-        </p>
-      )}
+      {model.error && <ErrorLine message={model.error} />}
       {model.embedding === null &&
         (model.embeddingFile ? (
           <p className="model-meta">Embedding model: {basename(model.embeddingFile)}, used from the first PDF you add.</p>
@@ -101,6 +97,23 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
           <EmbeddingModelForm client={client} model={model} />
         ))}
     </section>
+  );
+}
+
+/**
+ * Why a model could not be used, announced and scrolled into sight: the model panel is last in
+ * the sidebar, so in a short window or beside a long library its error would be below the fold.
+ */
+function ErrorLine({ message }: { message: string }) {
+  const line = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    // A block, not an expression: Chromium's scrollIntoView returns a promise, which React would call as the effect's cleanup.
+    void line.current?.scrollIntoView({ block: 'nearest' });
+  }, [message]);
+  return (
+    <p ref={line} className="doc-error" role="alert">
+      {message}
+    </p>
   );
 }
 
@@ -122,11 +135,7 @@ function EmbeddingModelForm({ client, model }: { client: DocentClient; model: Mo
           <Icon name="chip" size={15} /> Use embedding model
         </button>
       </div>
-      {model.embeddingError && (
-        <p className="doc-error" role="alert">
-          {model.embeddingError}
-        </p>
-      )}
+      {model.embeddingError && <ErrorLine message={model.embeddingError} />}
     </form>
   );
 }
