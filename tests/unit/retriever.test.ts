@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Retriever } from '../../main/core/retrieval/hybrid.js';
 import { openDatabase } from '../../main/core/store/database.js';
+import { ConversationStore } from '../../main/core/store/conversations.js';
 import { DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
 import { createVectorTable, VectorStore } from '../../main/core/store/vectors.js';
 
@@ -54,5 +58,48 @@ describe('the keyword leg', () => {
     // 100 more chunks with "alpha": now in 101 of 1100 (over 5%), so the query keeps only "beta".
     addDocument(store, 'more', Array.from({ length: 100 }, (_, i) => `alpha again ${i}`));
     expect(search()).toEqual(['beta here']);
+  });
+
+  it('keeps its per-term counts while only conversations change, and reads them again when documents do', () => {
+    const { db, store, retriever } = emptyLibrary();
+    addDocument(store, 'base', Array.from({ length: 1000 }, (_, i) => (i === 1 ? 'alpha here' : i === 2 ? 'beta here' : `filler ${i}`)));
+    const termCount = (retriever as unknown as { termCount: { get: (term: string) => unknown } }).termCount;
+    const read = termCount.get.bind(termCount);
+    let reads = 0;
+    termCount.get = (term) => (reads++, read(term));
+    const search = () => retriever.keywordHits({ query: 'alpha beta', k: 5, mode: 'keyword' });
+    search();
+    expect(reads).toBe(2);
+    // What asking a question writes: before, any write made every count be read again.
+    const conversations = new ConversationStore(db);
+    conversations.addUserMessage(conversations.create('a question'), 'a question');
+    search();
+    expect(reads).toBe(2);
+    addDocument(store, 'more', ['alpha four']);
+    search();
+    expect(reads).toBe(4);
+  });
+
+  it('sees a document another connection (another process) indexed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-retriever-'));
+    try {
+      const file = path.join(dir, 'library.sqlite');
+      const ours = openDatabase(file);
+      createVectorTable(ours, DIMS);
+      const ourVectors = new VectorStore(ours, DIMS);
+      addDocument(new DocumentStore(ours, () => ourVectors), 'base', Array.from({ length: 1000 }, (_, i) => (i === 1 ? 'alpha here' : i === 2 ? 'beta here' : `filler ${i}`)));
+      const retriever = new Retriever(ours);
+      const search = () => retriever.search({ query: 'alpha beta', k: 5, mode: 'keyword' }, null, null).map((h) => h.text);
+      expect(search().sort()).toEqual(['alpha here', 'beta here']);
+      const other = openDatabase(file);
+      const otherVectors = new VectorStore(other, DIMS);
+      addDocument(new DocumentStore(other, () => otherVectors), 'more', Array.from({ length: 100 }, (_, i) => `alpha again ${i}`));
+      other.close();
+      // "alpha" is now in 101 of 1100 chunks (over 5%): only "beta" is searched for.
+      expect(search()).toEqual(['beta here']);
+      ours.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -158,7 +158,7 @@ describe('the library store', () => {
   it('keeps, when it migrates an older library, the ids of removed documents that answers still name', () => {
     const db = new Database(':memory:');
     sqliteVec.load(db);
-    migrate(db, SCHEMA_VERSION - 1);
+    migrate(db, 4); // before the migration that keeps removed ids (schema 5)
     const store = new DocumentStore(db, () => null);
     const kept = store.create({ contentHash: 'h1', path: '/a.pdf', title: 'A', fileSize: 1, fileMtimeMs: 0, replacesId: null });
     const conversations = new ConversationStore(db);

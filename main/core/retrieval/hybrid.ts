@@ -83,7 +83,7 @@ export class Retriever {
   private readonly readyIds;
   private readonly rowsById;
 
-  private readonly libraryVersion;
+  private readonly indexVersion;
   private readonly termCounts = new Map<string, number>();
   private termCountsVersion = '';
 
@@ -91,8 +91,8 @@ export class Retriever {
     db: Db,
     private readonly settings: RetrievalSettings = DEFAULT_RETRIEVAL_SETTINGS,
   ) {
-    // Changes by another connection (data_version) or by this one (total_changes).
-    this.libraryVersion = db.prepare(`SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes()`).pluck();
+    // Changed by every write to the index, by any connection, and by nothing else (schema 6).
+    this.indexVersion = db.prepare(`SELECT value FROM meta WHERE key = 'index.version'`).pluck();
     this.termCount = db.prepare(`SELECT doc FROM chunks_fts_vocab WHERE term = ?`).pluck();
     this.maxChunkId = db.prepare(`SELECT max(id) FROM chunks`).pluck();
     // bm25() rather than FTS5's rank column: ordering by rank makes FTS5 prepare an SQL statement
@@ -198,10 +198,10 @@ export class Retriever {
   /**
    * Chunks holding a term. fts5vocab counts them by reading the term's whole posting list, which
    * for common words was half the keyword leg's time (2.4 of 5.4 ms at 100k chunks), so counts
-   * are kept until the library changes (a write here, or a commit by another connection).
+   * are kept until the index changes (documents added, indexed or removed, by any connection).
    */
   private dropStaleTermCounts(): void {
-    const version = this.libraryVersion.get() as string;
+    const version = this.indexVersion.get() as string;
     if (version !== this.termCountsVersion || this.termCounts.size > 100_000) {
       this.termCounts.clear();
       this.termCountsVersion = version;

@@ -141,6 +141,22 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
     UPDATE meta SET value = CAST(OLD.id AS TEXT) WHERE key = 'conversations.removedId' AND CAST(value AS INTEGER) < OLD.id;
   END;
   `,
+  `
+  -- A number that changes whenever what searches read changes, by any connection, so that what a
+  -- search caches (per-term chunk counts) lasts until then, and not only until the next write of
+  -- any kind: every question stored used to drop it. Chunks change only with a write to their
+  -- document's row in the same transaction (a page batch sets updated_at; ready, failed, removed).
+  INSERT INTO meta(key, value) VALUES ('index.version', '0');
+  CREATE TRIGGER index_version_insert AFTER INSERT ON documents BEGIN
+    UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'index.version';
+  END;
+  CREATE TRIGGER index_version_update AFTER UPDATE ON documents BEGIN
+    UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'index.version';
+  END;
+  CREATE TRIGGER index_version_delete AFTER DELETE ON documents BEGIN
+    UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'index.version';
+  END;
+  `,
 ];
 
 /** SQL for the id of a new row of `table`: after every id it holds and every id removed from it. */
