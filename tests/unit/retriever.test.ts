@@ -22,6 +22,11 @@ function addDocument(store: DocumentStore, name: string, texts: readonly string[
   return id;
 }
 
+/** 1000 chunks, enough for common words to be pruned: "alpha" in one, "beta" in one other. */
+function rareAlphaAndBeta(): string[] {
+  return Array.from({ length: 1000 }, (_, i) => (i === 1 ? 'alpha here' : i === 2 ? 'beta here' : `filler ${i}`));
+}
+
 function emptyLibrary() {
   const db = openDatabase(':memory:');
   createVectorTable(db, DIMS);
@@ -51,8 +56,7 @@ describe('the keyword leg', () => {
 
   it('sees a term become common as soon as the library changes', () => {
     const { store, retriever } = emptyLibrary();
-    // 1000 chunks: "alpha" in one, "beta" in one other.
-    addDocument(store, 'base', Array.from({ length: 1000 }, (_, i) => (i === 1 ? 'alpha here' : i === 2 ? 'beta here' : `filler ${i}`)));
+    addDocument(store, 'base', rareAlphaAndBeta());
     const search = () => retriever.search({ query: 'alpha beta', k: 5, mode: 'keyword' }, null, null).map((h) => h.text);
     expect(search().sort()).toEqual(['alpha here', 'beta here']);
     // 100 more chunks with "alpha": now in 101 of 1100 (over 5%), so the query keeps only "beta".
@@ -62,7 +66,7 @@ describe('the keyword leg', () => {
 
   it('keeps its per-term counts while only conversations change, and reads them again when documents do', () => {
     const { db, store, retriever } = emptyLibrary();
-    addDocument(store, 'base', Array.from({ length: 1000 }, (_, i) => (i === 1 ? 'alpha here' : i === 2 ? 'beta here' : `filler ${i}`)));
+    addDocument(store, 'base', rareAlphaAndBeta());
     const termCount = (retriever as unknown as { termCount: { get: (term: string) => unknown } }).termCount;
     const read = termCount.get.bind(termCount);
     let reads = 0;
@@ -87,7 +91,7 @@ describe('the keyword leg', () => {
       const ours = openDatabase(file);
       createVectorTable(ours, DIMS);
       const ourVectors = new VectorStore(ours, DIMS);
-      addDocument(new DocumentStore(ours, () => ourVectors), 'base', Array.from({ length: 1000 }, (_, i) => (i === 1 ? 'alpha here' : i === 2 ? 'beta here' : `filler ${i}`)));
+      addDocument(new DocumentStore(ours, () => ourVectors), 'base', rareAlphaAndBeta());
       const retriever = new Retriever(ours);
       const search = () => retriever.search({ query: 'alpha beta', k: 5, mode: 'keyword' }, null, null).map((h) => h.text);
       expect(search().sort()).toEqual(['alpha here', 'beta here']);
