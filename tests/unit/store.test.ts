@@ -180,6 +180,56 @@ describe('the library store', () => {
     db.close();
   });
 
+  it('opens an older library that another process is migrating at the same moment', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-migrate-'));
+    try {
+      const file = path.join(dir, 'library.sqlite');
+      const setup = new Database(file);
+      sqliteVec.load(setup);
+      migrate(setup, SCHEMA_VERSION - 1);
+      setup.close();
+      const [ours, theirs] = [new Database(file), new Database(file)];
+      for (const db of [ours, theirs]) sqliteVec.load(db);
+      // The other process migrates right after this one has read the version.
+      const pragma = ours.pragma.bind(ours) as (source: string, options?: { simple: boolean }) => unknown;
+      let raced = false;
+      ours.pragma = ((source: string, options?: { simple: boolean }) => {
+        const value = pragma(source, options);
+        if (source === 'user_version' && !raced) {
+          raced = true;
+          migrate(theirs);
+        }
+        return value;
+      }) as typeof ours.pragma;
+      expect(() => migrate(ours)).not.toThrow(); // before: UNIQUE constraint failed: meta.key
+      expect(raced).toBe(true);
+      expect(pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      ours.close();
+      theirs.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('moves the index counter with every write that changes chunks, and not with conversations', () => {
+    const { db, store, id } = library();
+    const indexVersion = () => Number(db.prepare(`SELECT value FROM meta WHERE key = 'index.version'`).pluck().get());
+    const moves = (write: () => void) => {
+      const before = indexVersion();
+      write();
+      return indexVersion() > before;
+    };
+    expect(moves(() => store.commitPages(id, [page(1)], [chunk(1)]))).toBe(true);
+    expect(moves(() => store.markReady(id))).toBe(true);
+    const conversations = new ConversationStore(db);
+    expect(moves(() => conversations.addUserMessage(conversations.create('q'), 'q'))).toBe(false);
+    const failing = store.create({ contentHash: 'h2', path: '/b.pdf', title: 'B', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+    store.startIndexing(failing, 1, 'B');
+    store.commitPages(failing, [page(1)], [chunk(2)]);
+    expect(moves(() => store.markFailed(failing, { code: 'PDF_CORRUPT', message: 'broken' }))).toBe(true);
+    expect(moves(() => store.remove(id))).toBe(true);
+  });
+
   it('leaves a failed document with its error and no rows', () => {
     const { db, store, id } = library();
     store.commitPages(id, [page(1)], [chunk(1)]);

@@ -85,7 +85,7 @@ export class Retriever {
 
   private readonly indexVersion;
   private readonly termCounts = new Map<string, number>();
-  private termCountsVersion = '';
+  private termCountsVersion: string | null = null;
 
   constructor(
     db: Db,
@@ -201,8 +201,9 @@ export class Retriever {
    * are kept until the index changes (documents added, indexed or removed, by any connection).
    */
   private dropStaleTermCounts(): void {
-    const version = this.indexVersion.get() as string;
-    if (version !== this.termCountsVersion || this.termCounts.size > 100_000) {
+    // No counter (never so after migrating): nothing is kept.
+    const version = (this.indexVersion.get() as string | undefined) ?? null;
+    if (version === null || version !== this.termCountsVersion || this.termCounts.size > 100_000) {
       this.termCounts.clear();
       this.termCountsVersion = version;
     }

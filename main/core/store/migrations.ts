@@ -176,11 +176,14 @@ export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
     );
   }
   for (let version = current; version < target; version++) {
+    // Under the write lock (BEGIN IMMEDIATE), the version is read again: another process opening
+    // the same library (the app and the CLI, say) may have run this step since it was read above.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) > version) return;
       const migration = MIGRATIONS[version]!;
       if (typeof migration === 'string') db.exec(migration);
       else migration(db);
       db.pragma(`user_version = ${version + 1}`);
-    })();
+    }).immediate();
   }
 }
