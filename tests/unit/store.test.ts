@@ -8,7 +8,7 @@ import { openDatabase, prepared } from '../../main/core/store/database.js';
 import { ConversationStore } from '../../main/core/store/conversations.js';
 import { DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
 import { migrate, SCHEMA_VERSION } from '../../main/core/store/migrations.js';
-import { createVectorTable, VectorStore } from '../../main/core/store/vectors.js';
+import { createVectorTable, vectorTableExists, VectorStore } from '../../main/core/store/vectors.js';
 
 function library() {
   const db = openDatabase(':memory:');
@@ -258,5 +258,45 @@ describe('the library store', () => {
     const [best] = vectors.search(query, 1, () => 3);
     expect(best?.similarity).toBeCloseTo(1);
     expect(vectors.search(query, 3, () => 3, [id + 1])).toEqual([]);
+  });
+
+  it("reloads its in-memory vectors when another process indexes, not when it stores a question", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-vectors-'));
+    try {
+      const file = path.join(dir, 'library.sqlite');
+      const open = () => {
+        const db = openDatabase(file);
+        if (!vectorTableExists(db)) createVectorTable(db, 8);
+        const vectors = new VectorStore(db, 8);
+        return { db, vectors, store: new DocumentStore(db, () => vectors) };
+      };
+      const ours = open();
+      const a = ours.store.create({ contentHash: 'h1', path: '/a.pdf', title: 'A', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+      ours.store.startIndexing(a, 1, 'A');
+      ours.store.commitPages(a, [page(1)], [chunk(1)]);
+      ours.store.markReady(a);
+      const query = Float32Array.from({ length: 8 }, (_, i) => (i === 2 ? 1 : 0));
+      const search = () => ours.vectors.search(query, 2, () => 10).map((hit) => hit.chunkId);
+      const loaded = () => (ours.vectors as unknown as { index: object | null }).index;
+      expect(search()).toHaveLength(1);
+      const first = loaded();
+
+      const theirs = open();
+      const conversations = new ConversationStore(theirs.db);
+      conversations.addUserMessage(conversations.create('a question'), 'a question');
+      expect(search()).toHaveLength(1);
+      expect(loaded()).toBe(first); // before: rebuilt from the file
+
+      const b = theirs.store.create({ contentHash: 'h2', path: '/b.pdf', title: 'B', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+      theirs.store.startIndexing(b, 1, 'B');
+      theirs.store.commitPages(b, [page(1)], [chunk(2)]);
+      theirs.store.markReady(b);
+      expect(search()).toHaveLength(2);
+      expect(loaded()).not.toBe(first);
+      theirs.db.close();
+      ours.db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

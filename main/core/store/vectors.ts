@@ -87,8 +87,10 @@ export class VectorStore {
   private readonly insertEmbeddingStmt;
   private readonly rescoreStmt;
   private readonly dataVersion;
+  private readonly indexVersion;
   private index: BinaryIndex | null = null;
-  private indexVersion = -1;
+  /** What `dataVersion` and `indexVersion` said when the index was last known to be current. */
+  private seen: { data: number; index: string | null } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -97,6 +99,7 @@ export class VectorStore {
     this.insertBitsStmt = db.prepare(`INSERT INTO ${BITS_TABLE}(chunk_id, document_id, bits) VALUES (?, ?, ?)`);
     this.insertEmbeddingStmt = db.prepare(`INSERT INTO ${EMBEDDING_TABLE}(chunk_id, embedding) VALUES (?, ?)`);
     this.dataVersion = db.prepare(`PRAGMA data_version`).pluck();
+    this.indexVersion = db.prepare(`SELECT value FROM meta WHERE key = 'index.version'`).pluck();
     this.rescoreStmt = db.prepare(
       `SELECT chunk_id AS chunkId, 1 - vec_distance_cosine(embedding, ?) AS similarity FROM ${EMBEDDING_TABLE}
        WHERE chunk_id IN (SELECT value FROM json_each(?)) ORDER BY similarity DESC LIMIT ?`,
@@ -132,16 +135,22 @@ export class VectorStore {
     this.index = null;
   }
 
-  /** The index, reloaded when another connection (another process) has written the file. */
+  /**
+   * The index, reloaded when another connection (another process) has written the file and the
+   * index counter (schema 6) has moved since the last look: a question the CLI stored while the
+   * app is open moves only the first, and rebuilding the index takes seconds at a million chunks.
+   * This connection's own writes are added as they happen.
+   */
   private currentIndex(): BinaryIndex {
-    const version = this.dataVersion.get() as number;
-    if (!this.index || version !== this.indexVersion) {
-      const index = new BinaryIndex(this.dimensions);
+    const data = this.dataVersion.get() as number;
+    if (this.index && this.seen?.data === data) return this.index;
+    const index = (this.indexVersion.get() as string | undefined) ?? null;
+    if (!this.index || index === null || index !== this.seen?.index) {
+      this.index = new BinaryIndex(this.dimensions);
       const rows = this.db.prepare(`SELECT chunk_id, document_id, bits FROM ${BITS_TABLE}`).raw().iterate() as Iterable<[number, number, Buffer]>;
-      for (const [chunkId, documentId, bits] of rows) index.add(chunkId, documentId, bits);
-      this.index = index;
-      this.indexVersion = version;
+      for (const [chunkId, documentId, bits] of rows) this.index.add(chunkId, documentId, bits);
     }
+    this.seen = { data, index };
     return this.index;
   }
 }
