@@ -198,6 +198,24 @@ describe('identity, changes and removal', () => {
     value(await core.removeDocument({ documentId: fixed!.documentId! }));
   });
 
+  it('indexes a file once when two ingests of it run at the same time (two drops, or the app and the CLI)', async () => {
+    const file = path.join(tempDir(), 'twice.pdf');
+    fs.copyFileSync(GEOTOPO, file);
+    const dbPath = value(await core.libraryInfo({})).dbPath;
+    const before = rowCounts(dbPath);
+    // Before: one ended "UNIQUE constraint failed: pages…" and the document was ready with pages missing.
+    const [[first], [second]] = await Promise.all([ingest(core, [file]), ingest(core, [file])]);
+    expect([first!.outcome, second!.outcome].sort()).toEqual(['ingested', 'unchanged']);
+    expect(second!.documentId).toBe(first!.documentId);
+    const document = value(await core.listDocuments({})).documents.find((d) => d.id === first!.documentId)!;
+    expect(document).toMatchObject({ status: 'ready', pages: 117, error: null });
+    const after = rowCounts(dbPath);
+    expect(after.pages - before.pages).toBe(117);
+    expect(after.chunks - before.chunks).toBe(first!.chunks);
+    expect(after.fts).toBe(after.chunks);
+    value(await core.removeDocument({ documentId: first!.documentId! }));
+  });
+
   it('cancels a running ingestion without leaving rows behind', async () => {
     const dbPath = value(await core.libraryInfo({})).dbPath;
     const before = rowCounts(dbPath);

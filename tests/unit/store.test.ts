@@ -6,7 +6,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, prepared } from '../../main/core/store/database.js';
 import { ConversationStore } from '../../main/core/store/conversations.js';
-import { DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
+import { CLAIM_STALE_MS, DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
 import { migrate, SCHEMA_VERSION } from '../../main/core/store/migrations.js';
 import { createVectorTable, vectorTableExists, VectorStore } from '../../main/core/store/vectors.js';
 
@@ -228,6 +228,22 @@ describe('the library store', () => {
     store.commitPages(failing, [page(1)], [chunk(2)]);
     expect(moves(() => store.markFailed(failing, { code: 'PDF_CORRUPT', message: 'broken' }))).toBe(true);
     expect(moves(() => store.remove(id))).toBe(true);
+  });
+
+  it('lets one ingest at a time claim a file, and takes over a claim its process left when it died', () => {
+    const { db, store } = library();
+    expect(store.claim('h', 'job-a')).toBe(true);
+    expect(store.claim('h', 'job-b')).toBe(false);
+    expect(store.claim('h', 'job-a')).toBe(true);
+    store.releaseClaim('h', 'job-a');
+    expect(store.claim('h', 'job-b')).toBe(true);
+    // A process that no longer runs (pids stay under 2^22 on Linux), or one silent for too long.
+    db.prepare(`UPDATE ingest_claims SET pid = 4194305 WHERE content_hash = 'h'`).run();
+    expect(store.claim('h', 'job-c')).toBe(true);
+    db.prepare(`UPDATE ingest_claims SET renewed_at_ms = ? WHERE content_hash = 'h'`).run(Date.now() - CLAIM_STALE_MS - 1);
+    expect(store.claim('h', 'job-d')).toBe(true);
+    store.renewClaim('h', 'job-d');
+    expect(store.claim('h', 'job-e')).toBe(false);
   });
 
   it('leaves a failed document with its error and no rows', () => {

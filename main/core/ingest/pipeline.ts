@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiError, IngestFileResult, IngestProgressEvent } from '../../../preload/contract/index.js';
 import type { Embedder } from '../llm/embedder.js';
-import type { ChunkRecord, DocumentStore, PageRecord } from '../store/documents.js';
+import { CLAIM_STALE_MS, type ChunkRecord, type DocumentStore, type PageRecord } from '../store/documents.js';
 import { normalize } from '../store/vectors.js';
 import { chunkText } from './chunker.js';
 import { boxesForSpan } from './layout.js';
@@ -33,6 +33,9 @@ export interface IngestCallbacks {
   onProgress?: (event: Omit<IngestProgressEvent, 'jobId'>) => void;
   onFileDone?: (result: IngestFileResult) => void;
 }
+
+/** How often an ingest waiting for another one's claim on the same bytes looks again. */
+const CLAIM_POLL_MS = 200;
 
 class IngestFailure extends Error {
   constructor(readonly apiError: ApiError) {
@@ -99,6 +102,39 @@ export class Ingestor {
     }
     const contentHash = createHash('sha256').update(bytes).digest('hex');
 
+    // One ingest of these bytes at a time, in this process or another: a second one waits, then
+    // finds them indexed (or resumes what the first left).
+    const owner = randomUUID();
+    if (!(await this.claim(contentHash, owner, callbacks.signal))) {
+      return result({ outcome: 'cancelled', error: { code: 'CANCELLED', message: 'Cancelled.' } });
+    }
+    const renewing = setInterval(() => this.store.renewClaim(contentHash, owner), CLAIM_STALE_MS / 4);
+    renewing.unref();
+    try {
+      return await this.ingestClaimed(filePath, bytes, stat.mtimeMs, contentHash, result, callbacks);
+    } finally {
+      clearInterval(renewing);
+      this.store.releaseClaim(contentHash, owner);
+    }
+  }
+
+  /** Waits for the claim on these bytes; false if cancelled first. */
+  private async claim(contentHash: string, owner: string, signal: AbortSignal | undefined): Promise<boolean> {
+    while (!this.store.claim(contentHash, owner)) {
+      if (signal?.aborted) return false;
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+    }
+    return true;
+  }
+
+  private async ingestClaimed(
+    filePath: string,
+    bytes: Buffer,
+    mtimeMs: number,
+    contentHash: string,
+    result: (fields: Partial<IngestFileResult>) => IngestFileResult,
+    callbacks: IngestCallbacks,
+  ): Promise<IngestFileResult> {
     const existing = this.store.findByHash(contentHash);
     if (existing?.status === 'ready') {
       // The same bytes elsewhere: if the file was moved, follow it; a copy changes nothing.
@@ -120,7 +156,7 @@ export class Ingestor {
         path: filePath,
         title: path.basename(filePath, path.extname(filePath)),
         fileSize: bytes.length,
-        fileMtimeMs: stat.mtimeMs,
+        fileMtimeMs: mtimeMs,
         // The same path with other bytes: the new version replaces the old once it is ready.
         replacesId: this.store.findReadyByPath(filePath)?.id ?? null,
       });

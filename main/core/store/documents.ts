@@ -96,6 +96,38 @@ export class DocumentStore {
     return (prepared(this.db, `${SELECT_DOCUMENT} ORDER BY d.id`).all() as DocumentRow[]).map(toInfo);
   }
 
+  /**
+   * Takes the right to index a file's bytes for `owner` (one ingest of one file), unless another
+   * owner holds it: a job in this process, or in another process that is still running and has
+   * renewed its claim within CLAIM_STALE_MS. A claim left by a process that died is taken over.
+   */
+  claim(contentHash: string, owner: string): boolean {
+    return this.db
+      .transaction(() => {
+        const held = prepared(this.db, `SELECT owner, pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as
+          | { owner: string; pid: number; renewedAtMs: number }
+          | undefined;
+        if (held && held.owner !== owner && Date.now() - held.renewedAtMs < CLAIM_STALE_MS && processRuns(held.pid)) return false;
+        prepared(this.db, `INSERT OR REPLACE INTO ingest_claims(content_hash, owner, pid, renewed_at_ms) VALUES (?, ?, ?, ?)`).run(
+          contentHash,
+          owner,
+          process.pid,
+          Date.now(),
+        );
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Says the claim's owner is still at work (a long document). */
+  renewClaim(contentHash: string, owner: string): void {
+    prepared(this.db, `UPDATE ingest_claims SET renewed_at_ms = ? WHERE content_hash = ? AND owner = ?`).run(Date.now(), contentHash, owner);
+  }
+
+  releaseClaim(contentHash: string, owner: string): void {
+    prepared(this.db, `DELETE FROM ingest_claims WHERE content_hash = ? AND owner = ?`).run(contentHash, owner);
+  }
+
   findByHash(contentHash: string): DocumentInfo | null {
     const row = prepared(this.db, `${SELECT_DOCUMENT} WHERE d.content_hash = ?`).get(contentHash) as
       | DocumentRow
@@ -238,5 +270,18 @@ export class DocumentStore {
     return (prepared(this.db, `${SELECT_DOCUMENT} WHERE d.status IN ('pending', 'indexing') ORDER BY d.id`).all() as DocumentRow[]).map(
       toInfo,
     );
+  }
+}
+
+/** A claim not renewed for this long is given up, even if its process id runs (a reused id). */
+export const CLAIM_STALE_MS = 10 * 60_000;
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -157,6 +157,16 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
     UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'index.version';
   END;
   `,
+  `
+  -- Which ingest job is indexing which bytes, so two jobs (two drops of one folder, or the app and
+  -- the CLI) never index one file at once: see DocumentStore.claim.
+  CREATE TABLE ingest_claims (
+    content_hash TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    renewed_at_ms INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** SQL for the id of a new row of `table`: after every id it holds and every id removed from it. */
