@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CORPUS, GEOTOPO, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
 import { filler, KNOWN_FACTS, writePdf } from '../fixtures/pdf.js';
+import { openDatabase } from '../../main/core/store/database.js';
+import { DocumentStore } from '../../main/core/store/documents.js';
 import { ingest, openCore, rowCounts, tempDir, value } from './helpers.js';
 
 describe('ingesting a PDF with known text on known pages', () => {
@@ -214,6 +216,35 @@ describe('identity, changes and removal', () => {
     expect(after.chunks - before.chunks).toBe(first!.chunks);
     expect(after.fts).toBe(after.chunks);
     value(await core.removeDocument({ documentId: first!.documentId! }));
+  });
+
+  it('keeps one document per path: a file copied over another, or changed after its ingest was killed', async () => {
+    const dir = tempDir();
+    const [a, b] = [path.join(dir, 'a.pdf'), path.join(dir, 'b.pdf')];
+    fs.copyFileSync(KNOWN_FACTS_PDF, a);
+    await writePdf(b, [['A page about the lighthouse keeper of Skerryvore.']]);
+    const [first, second] = await ingest(core, [a, b]);
+    const atPath = async (file: string) => value(await core.listDocuments({})).documents.filter((d) => d.path === file).map((d) => d.id);
+
+    // b's bytes copied over a: a no longer holds the first document (before: it stayed, and was cited).
+    fs.copyFileSync(b, a);
+    expect((await ingest(core, [a]))[0]).toMatchObject({ outcome: 'unchanged', documentId: second!.documentId });
+    expect(await atPath(a)).toEqual([]);
+    expect(value(await core.listDocuments({})).documents.map((d) => d.id)).not.toContain(first!.documentId);
+
+    // An ingest of a killed mid-way (its row left 'indexing'), then a changed: the leftover goes (before: listed for ever).
+    const dbPath = value(await core.libraryInfo({})).dbPath;
+    const other = openDatabase(dbPath);
+    const killed = new DocumentStore(other, () => null);
+    const leftover = killed.create({ contentHash: 'bytes a no longer has', path: a, title: 'a', fileSize: 1, fileMtimeMs: 0, replacesId: null });
+    killed.startIndexing(leftover, 40, 'a');
+    other.close();
+    fs.copyFileSync(KNOWN_FACTS_PDF, a);
+    const [changed] = await ingest(core, [a]);
+    expect(changed).toMatchObject({ outcome: 'ingested' });
+    expect(await atPath(a)).toEqual([changed!.documentId]);
+    expect(leftover).not.toBe(changed!.documentId);
+    for (const id of [changed!.documentId!, second!.documentId!]) value(await core.removeDocument({ documentId: id }));
   });
 
   it('cancels a running ingestion without leaving rows behind', async () => {

@@ -139,7 +139,8 @@ export class Ingestor {
     if (existing?.status === 'ready') {
       // The same bytes elsewhere: if the file was moved, follow it; a copy changes nothing.
       if (existing.path !== filePath && !(await exists(existing.path))) this.store.updatePath(existing.id, filePath);
-      this.store.removeFailedAt(filePath, existing.id);
+      // Whatever else was indexed at this path is not what the file holds now.
+      this.store.removeOthersAt(filePath, existing.id);
       return result({
         documentId: existing.id,
         outcome: 'unchanged',

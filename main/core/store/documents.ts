@@ -107,7 +107,7 @@ export class DocumentStore {
         const held = prepared(this.db, `SELECT owner, pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as
           | { owner: string; pid: number; renewedAtMs: number }
           | undefined;
-        if (held && held.owner !== owner && Date.now() - held.renewedAtMs < CLAIM_STALE_MS && processRuns(held.pid)) return false;
+        if (held && held.owner !== owner && live(held)) return false;
         prepared(this.db, `INSERT OR REPLACE INTO ingest_claims(content_hash, owner, pid, renewed_at_ms) VALUES (?, ?, ?, ?)`).run(
           contentHash,
           owner,
@@ -117,6 +117,14 @@ export class DocumentStore {
         return true;
       })
       .immediate();
+  }
+
+  /** Whether an ingest still running holds a claim on these bytes. */
+  private claimedElsewhere(contentHash: string): boolean {
+    const held = prepared(this.db, `SELECT pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as
+      | { pid: number; renewedAtMs: number }
+      | undefined;
+    return held !== undefined && live(held);
   }
 
   /** Says the claim's owner is still at work (a long document). */
@@ -212,7 +220,7 @@ export class DocumentStore {
       const replaces = this.replacesId(id);
       if (replaces !== null) this.deleteRows(replaces, true);
       const { path } = prepared(this.db, `SELECT path FROM documents WHERE id = ?`).get(id) as { path: string };
-      this.removeFailedAt(path, id);
+      this.removeOthersAt(path, id);
       prepared(this.db, `UPDATE documents SET status = 'ready', replaces_id = NULL, updated_at = ? WHERE id = ?`)
         .run(new Date().toISOString(), id);
     })();
@@ -230,10 +238,22 @@ export class DocumentStore {
     })();
   }
 
-  /** Removes the failed documents of a file at `path`, except `keep`: its bytes now ingest. */
-  removeFailedAt(path: string, keep: number): void {
-    const failed = prepared(this.db, `SELECT id FROM documents WHERE path = ? AND status = 'failed' AND id != ?`).all(path, keep) as { id: number }[];
-    for (const { id } of failed) this.deleteRows(id, true);
+  /**
+   * Removes every document at `path` but `keep`, whose bytes are the file there now: a failed
+   * attempt, a version the file no longer has (copied over, or changed while an ingest of it was
+   * interrupted), except one that an ingest still running (here or in another process) claims.
+   */
+  removeOthersAt(path: string, keep: number): void {
+    const others = prepared(this.db, `SELECT id, content_hash AS contentHash, status FROM documents WHERE path = ? AND id != ?`).all(path, keep) as {
+      id: number;
+      contentHash: string;
+      status: DocumentStatus;
+    }[];
+    this.db.transaction(() => {
+      for (const other of others) {
+        if (other.status === 'ready' || other.status === 'failed' || !this.claimedElsewhere(other.contentHash)) this.deleteRows(other.id, true);
+      }
+    })();
   }
 
   remove(id: number): boolean {
@@ -275,6 +295,11 @@ export class DocumentStore {
 
 /** A claim not renewed for this long is given up, even if its process id runs (a reused id). */
 export const CLAIM_STALE_MS = 10 * 60_000;
+
+/** A claim whose process runs and has renewed it lately. */
+function live(claim: { pid: number; renewedAtMs: number }): boolean {
+  return Date.now() - claim.renewedAtMs < CLAIM_STALE_MS && processRuns(claim.pid);
+}
 
 function processRuns(pid: number): boolean {
   try {
