@@ -14,16 +14,28 @@ export async function expandPaths(inputs: readonly string[]): Promise<string[]> 
   for (const input of inputs) {
     const resolved = path.resolve(input);
     const stat = await fs.stat(resolved).catch(() => null);
-    if (stat?.isDirectory()) {
-      const entries = await fs.readdir(resolved, { recursive: true, withFileTypes: true });
-      entries
-        .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith('.pdf'))
-        .map((entry) => path.join(entry.parentPath, entry.name))
-        .sort()
-        .forEach(add);
-    } else {
-      add(resolved);
-    }
+    if (stat?.isDirectory()) (await pdfsIn(resolved, new Set())).sort().forEach(add);
+    else add(resolved);
   }
   return out;
+}
+
+/**
+ * The PDFs below `folder`. Symbolic links are followed, to files and to folders (a library kept
+ * as links to files elsewhere is common); a folder reached twice, as by a link to a folder
+ * above it, is read once.
+ */
+async function pdfsIn(folder: string, visited: Set<string>): Promise<string[]> {
+  const real = await fs.realpath(folder).catch(() => null);
+  if (real === null || visited.has(real)) return [];
+  visited.add(real);
+  const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
+  const found: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(folder, entry.name);
+    const target = entry.isSymbolicLink() ? await fs.stat(full).catch(() => null) : entry;
+    if (target?.isDirectory()) found.push(...(await pdfsIn(full, visited)));
+    else if (target?.isFile() && entry.name.toLowerCase().endsWith('.pdf')) found.push(full);
+  }
+  return found;
 }
