@@ -260,6 +260,20 @@ describe('identity, changes and removal', () => {
     expect(rowCounts(dbPath)).toEqual(before);
   });
 
+  it('says a document removed while it was being indexed was removed, and leaves no rows', async () => {
+    const dbPath = value(await core.libraryInfo({})).dbPath;
+    const before = rowCounts(dbPath);
+    const { jobId } = value(await core.ingest({ paths: [GEOTOPO] }));
+    const stop = core.on('ingest:progress', (e) => {
+      if (e.jobId === jobId && e.pagesDone >= 8 && e.documentId !== null) void core.removeDocument({ documentId: e.documentId });
+    });
+    const [result] = await core.waitForIngest(jobId);
+    stop();
+    // Before: failed, "Indexing failed: FOREIGN KEY constraint failed" (INTERNAL).
+    expect(result).toMatchObject({ outcome: 'cancelled', error: { code: 'CANCELLED', message: 'The document was removed while it was being indexed.' } });
+    expect(rowCounts(dbPath)).toEqual(before);
+  });
+
   it('rejects bad input with a clear error', async () => {
     expect(await core.ingest({ paths: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await core.search({ query: '   ' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });

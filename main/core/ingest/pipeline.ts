@@ -176,6 +176,10 @@ export class Ingestor {
         this.store.remove(documentId);
         return result({ outcome: 'cancelled', error: apiError });
       }
+      // Removed meanwhile (here or by another process): its next batch had nowhere to go.
+      if (!this.store.get(documentId)) {
+        return result({ outcome: 'cancelled', error: { code: 'CANCELLED', message: 'The document was removed while it was being indexed.' } });
+      }
       this.store.markFailed(documentId, apiError);
       const failed = this.store.get(documentId);
       return result({ documentId, pages: failed?.pages ?? null, error: apiError });

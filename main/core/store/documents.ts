@@ -221,7 +221,7 @@ export class DocumentStore {
       if (replaces !== null) this.deleteRows(replaces, true);
       const { path } = prepared(this.db, `SELECT path FROM documents WHERE id = ?`).get(id) as { path: string };
       this.removeOthersAt(path, id);
-      prepared(this.db, `UPDATE documents SET status = 'ready', replaces_id = NULL, updated_at = ? WHERE id = ?`)
+      prepared(this.db, `UPDATE documents SET status = 'ready', error_code = NULL, error_message = NULL, replaces_id = NULL, updated_at = ? WHERE id = ?`)
         .run(new Date().toISOString(), id);
     })();
   }
