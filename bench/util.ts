@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { processRuns } from '../main/core/processes.js';
 
 // The same seeded generators the fixture models are made with.
 import { mulberry32, normalSampler } from '../tests/fixtures/gguf/models.js';
@@ -57,21 +58,12 @@ export function isMain(moduleUrl: string): boolean {
 export function tempDir(prefix: string): string {
   for (const name of fs.readdirSync(os.tmpdir())) {
     const pid = Number(name.startsWith(`${prefix}-`) ? name.slice(prefix.length + 1) : NaN);
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !processRuns(pid)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
   const dir = path.join(os.tmpdir(), `${prefix}-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir);
   return dir;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export const verdict = (ok: boolean): string => (ok ? 'ok' : 'MISSED');

@@ -1,4 +1,5 @@
 import type { ApiError, DocumentInfo, DocumentStatus, TextBox } from '../../../preload/contract/index.js';
+import { processRuns } from '../processes.js';
 import { prepared, type Db } from './database.js';
 import { newId } from './migrations.js';
 import type { VectorStore } from './vectors.js';
@@ -299,14 +300,4 @@ export const CLAIM_STALE_MS = 10 * 60_000;
 /** A claim whose process runs and has renewed it lately. */
 function live(claim: { pid: number; renewedAtMs: number }): boolean {
   return Date.now() - claim.renewedAtMs < CLAIM_STALE_MS && processRuns(claim.pid);
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
