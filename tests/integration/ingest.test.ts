@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -245,6 +246,30 @@ describe('identity, changes and removal', () => {
     expect(await atPath(a)).toEqual([changed!.documentId]);
     expect(leftover).not.toBe(changed!.documentId);
     for (const id of [changed!.documentId!, second!.documentId!]) value(await core.removeDocument({ documentId: id }));
+  });
+
+  it('resumes an unfinished document at the path its bytes are found at now', async () => {
+    const dir = tempDir();
+    const [a, b] = [path.join(dir, 'a.pdf'), path.join(dir, 'b.pdf')];
+    await writePdf(a, [['The first file, about the harbor master of Port Ellen.']]);
+    await writePdf(b, [['The second file, about the ferry timetable to Islay.']]);
+    const [f, old] = await ingest(core, [a, b]);
+    // An ingest of other bytes at a, killed before its first page: those bytes are now at b.
+    const facts = fs.readFileSync(KNOWN_FACTS_PDF);
+    const other = openDatabase(value(await core.libraryInfo({})).dbPath);
+    const killed = new DocumentStore(other, () => null);
+    const unfinished = killed.create({ contentHash: createHash('sha256').update(facts).digest('hex'), path: a, title: 'a', fileSize: facts.length, fileMtimeMs: 0, replacesId: f!.documentId });
+    killed.startIndexing(unfinished, 3, 'a');
+    other.close();
+    fs.writeFileSync(b, facts);
+    const [resumed] = await ingest(core, [b]);
+    expect(resumed).toMatchObject({ documentId: unfinished, outcome: 'ingested' });
+    const atPath = async (file: string) => value(await core.listDocuments({})).documents.filter((d) => d.path === file).map((d) => d.id);
+    // Before: it stayed at a and, once ready, removed a's own document; b kept its old one.
+    expect(await atPath(a)).toEqual([f!.documentId]);
+    expect(await atPath(b)).toEqual([unfinished]);
+    expect(old!.documentId).not.toBe(unfinished);
+    for (const id of [f!.documentId!, unfinished]) value(await core.removeDocument({ documentId: id }));
   });
 
   it('cancels a running ingestion without leaving rows behind', async () => {

@@ -8,7 +8,7 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-files-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('the files an ingest of a folder reads', () => {
-  it('finds PDFs in subfolders and through symbolic links, and reads a folder reached twice once', async () => {
+  it('finds PDFs in subfolders and through symbolic links, reads a folder reached twice once, and does not climb to / or a folder above', async () => {
     const elsewhere = path.join(root, 'elsewhere');
     const library = path.join(root, 'library');
     fs.mkdirSync(path.join(elsewhere, 'papers'), { recursive: true });
@@ -20,6 +20,9 @@ describe('the files an ingest of a folder reads', () => {
     fs.symlinkSync(path.join(elsewhere, 'papers'), path.join(library, 'papers'));
     fs.symlinkSync(library, path.join(library, 'sub', 'loop')); // a folder that contains itself
     fs.symlinkSync(path.join(root, 'nowhere.pdf'), path.join(library, 'dangling.pdf'));
+    // A Wine prefix's z: drive, and a link to the folder that holds the library: the whole disk.
+    fs.symlinkSync('/', path.join(library, 'sub', 'z:'));
+    fs.symlinkSync(root, path.join(library, 'up'));
 
     const found = await expandPaths([library]);
     // Before: only own.pdf and SCAN.PDF; the links were skipped without a word.

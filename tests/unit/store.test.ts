@@ -237,13 +237,20 @@ describe('the library store', () => {
     expect(store.claim('h', 'job-a')).toBe(true);
     store.releaseClaim('h', 'job-a');
     expect(store.claim('h', 'job-b')).toBe(true);
-    // A process that no longer runs (pids stay under 2^22 on Linux), or one silent for too long.
-    db.prepare(`UPDATE ingest_claims SET pid = 4194305 WHERE content_hash = 'h'`).run();
-    expect(store.claim('h', 'job-c')).toBe(true);
-    db.prepare(`UPDATE ingest_claims SET renewed_at_ms = ? WHERE content_hash = 'h'`).run(Date.now() - CLAIM_STALE_MS - 1);
+    // Another process that runs and renews its claim (the parent of this one stands in for it)...
+    const otherProcess = (renewedAtMs: number) => db.prepare(`UPDATE ingest_claims SET pid = ?, renewed_at_ms = ? WHERE content_hash = 'h'`).run(process.ppid, renewedAtMs);
+    otherProcess(Date.now());
+    expect(store.claim('h', 'job-c')).toBe(false);
+    // ...but silent for too long, or no longer running (pids stay under 2^22 on Linux).
+    otherProcess(Date.now() - CLAIM_STALE_MS - 1);
     expect(store.claim('h', 'job-d')).toBe(true);
-    store.renewClaim('h', 'job-d');
-    expect(store.claim('h', 'job-e')).toBe(false);
+    db.prepare(`UPDATE ingest_claims SET pid = 4194305 WHERE content_hash = 'h'`).run();
+    expect(store.claim('h', 'job-e')).toBe(true);
+    store.renewClaim('h', 'job-e');
+    expect(store.claim('h', 'job-f')).toBe(false);
+    // Left by an earlier process that had this process's id (every run in a container is pid 1).
+    db.prepare(`INSERT INTO ingest_claims(content_hash, owner, pid, renewed_at_ms) VALUES ('g', 'ghost', ?, ?)`).run(process.pid, Date.now());
+    expect(store.claim('g', 'job-g')).toBe(true);
   });
 
   it('leaves a failed document with its error and no rows', () => {

@@ -34,6 +34,14 @@ export interface IngestCallbacks {
   onFileDone?: (result: IngestFileResult) => void;
 }
 
+function attempt(work: () => void): void {
+  try {
+    work();
+  } catch {
+    // Said where it is called.
+  }
+}
+
 /** How often an ingest waiting for another one's claim on the same bytes looks again. */
 const CLAIM_POLL_MS = 200;
 
@@ -108,13 +116,15 @@ export class Ingestor {
     if (!(await this.claim(contentHash, owner, callbacks.signal))) {
       return result({ outcome: 'cancelled', error: { code: 'CANCELLED', message: 'Cancelled.' } });
     }
-    const renewing = setInterval(() => this.store.renewClaim(contentHash, owner), CLAIM_STALE_MS / 4);
+    // A renewal or release that fails (the file locked by another writer for seconds) is retried
+    // by the next renewal, or left to be taken over: it must not end the process or the batch.
+    const renewing = setInterval(() => attempt(() => this.store.renewClaim(contentHash, owner)), CLAIM_STALE_MS / 4);
     renewing.unref();
     try {
       return await this.ingestClaimed(filePath, bytes, stat.mtimeMs, contentHash, result, callbacks);
     } finally {
       clearInterval(renewing);
-      this.store.releaseClaim(contentHash, owner);
+      attempt(() => this.store.releaseClaim(contentHash, owner));
     }
   }
 
@@ -150,6 +160,9 @@ export class Ingestor {
       });
     }
     const resuming = existing !== null && existing.status !== 'failed' && existing.pagesIndexed > 0;
+    // An unfinished or failed entry for these bytes, recorded at another path: they are at this
+    // one now, and it is the version at this path (not the old one) they will replace.
+    if (existing && existing.path !== filePath) this.store.moveUnfinished(existing.id, filePath, this.store.findReadyByPath(filePath)?.id ?? null);
     const documentId =
       existing?.id ??
       this.store.create({

@@ -109,6 +109,7 @@ export class DocumentStore {
           | { owner: string; pid: number; renewedAtMs: number }
           | undefined;
         if (held && held.owner !== owner && live(held)) return false;
+        ownClaims.add(owner);
         prepared(this.db, `INSERT OR REPLACE INTO ingest_claims(content_hash, owner, pid, renewed_at_ms) VALUES (?, ?, ?, ?)`).run(
           contentHash,
           owner,
@@ -122,8 +123,8 @@ export class DocumentStore {
 
   /** Whether an ingest still running holds a claim on these bytes. */
   private claimedElsewhere(contentHash: string): boolean {
-    const held = prepared(this.db, `SELECT pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as
-      | { pid: number; renewedAtMs: number }
+    const held = prepared(this.db, `SELECT owner, pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as
+      | { owner: string; pid: number; renewedAtMs: number }
       | undefined;
     return held !== undefined && live(held);
   }
@@ -135,6 +136,7 @@ export class DocumentStore {
 
   releaseClaim(contentHash: string, owner: string): void {
     prepared(this.db, `DELETE FROM ingest_claims WHERE content_hash = ? AND owner = ?`).run(contentHash, owner);
+    ownClaims.delete(owner);
   }
 
   findByHash(contentHash: string): DocumentInfo | null {
@@ -172,6 +174,16 @@ export class DocumentStore {
   /** Same bytes seen at another path: remember where the file is now. */
   updatePath(id: number, path: string): void {
     prepared(this.db, `UPDATE documents SET path = ?, updated_at = ? WHERE id = ?`).run(path, new Date().toISOString(), id);
+  }
+
+  /** An unfinished document's bytes found at another path: it is there now, and replaces what is indexed there. */
+  moveUnfinished(id: number, path: string, replacesId: number | null): void {
+    prepared(this.db, `UPDATE documents SET path = ?, replaces_id = ?, updated_at = ? WHERE id = ? AND status != 'ready'`).run(
+      path,
+      replacesId,
+      new Date().toISOString(),
+      id,
+    );
   }
 
   startIndexing(id: number, pageCount: number, title: string): void {
@@ -297,7 +309,11 @@ export class DocumentStore {
 /** A claim not renewed for this long is given up, even if its process id runs (a reused id). */
 export const CLAIM_STALE_MS = 10 * 60_000;
 
+/** The claims this process holds: one with this process's id and another owner was left by an earlier process given the same id (in a container, every run is pid 1). */
+const ownClaims = new Set<string>();
+
 /** A claim whose process runs and has renewed it lately. */
-function live(claim: { pid: number; renewedAtMs: number }): boolean {
+function live(claim: { owner: string; pid: number; renewedAtMs: number }): boolean {
+  if (claim.pid === process.pid) return ownClaims.has(claim.owner);
   return Date.now() - claim.renewedAtMs < CLAIM_STALE_MS && processRuns(claim.pid);
 }
