@@ -272,6 +272,37 @@ describe('identity, changes and removal', () => {
     for (const id of [f!.documentId!, unfinished]) value(await core.removeDocument({ documentId: id }));
   });
 
+  it('does not let a version of a file that changed while it was read remove the newer one', async () => {
+    const file = path.join(tempDir(), 'draft.pdf');
+    fs.copyFileSync(GEOTOPO, file);
+    const dbPath = value(await core.libraryInfo({})).dbPath;
+    const app = openCore({ dbPath }); // the app, beside this process's CLI
+    try {
+      const { jobId } = value(await core.ingest({ paths: [file] }));
+      let newer: Promise<Awaited<ReturnType<typeof ingest>>> | null = null;
+      const stop = core.on('ingest:progress', (e) => {
+        if (e.jobId === jobId && e.pagesDone >= 8 && !newer) {
+          // The file is saved again mid-way, and the app indexes the new version first.
+          fs.copyFileSync(KNOWN_FACTS_PDF, file);
+          newer = ingest(app, [file]);
+        }
+      });
+      const [older] = await core.waitForIngest(jobId);
+      stop();
+      const [saved] = await newer!;
+      expect(older).toMatchObject({ outcome: 'ingested', pages: 117 });
+      const atPath = async () => value(await core.listDocuments({})).documents.filter((d) => d.path === file).map((d) => d.id).sort();
+      // Before: the older version, ready last, removed the newer one.
+      expect(await atPath()).toEqual([older!.documentId, saved!.documentId].sort());
+      // The next ingest of the path keeps what the file holds.
+      expect((await ingest(core, [file]))[0]).toMatchObject({ outcome: 'unchanged', documentId: saved!.documentId });
+      expect(await atPath()).toEqual([saved!.documentId]);
+      value(await core.removeDocument({ documentId: saved!.documentId! }));
+    } finally {
+      await app.close();
+    }
+  });
+
   it('cancels a running ingestion without leaving rows behind', async () => {
     const dbPath = value(await core.libraryInfo({})).dbPath;
     const before = rowCounts(dbPath);

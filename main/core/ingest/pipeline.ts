@@ -178,7 +178,7 @@ export class Ingestor {
     try {
       const check = precheck(bytes);
       if (check) throw new IngestFailure(check);
-      await this.index(documentId, filePath, callbacks);
+      await this.index(documentId, filePath, { size: bytes.length, mtimeMs }, callbacks);
     } catch (error) {
       const apiError: ApiError =
         error instanceof IngestFailure
@@ -207,7 +207,7 @@ export class Ingestor {
     });
   }
 
-  private async index(documentId: number, filePath: string, callbacks: IngestCallbacks): Promise<void> {
+  private async index(documentId: number, filePath: string, read: { size: number; mtimeMs: number }, callbacks: IngestCallbacks): Promise<void> {
     // Aborted when this document fails, so its other ranges stop too.
     const stopDocument = new AbortController();
     const signal = callbacks.signal ? AbortSignal.any([callbacks.signal, stopDocument.signal]) : stopDocument.signal;
@@ -287,7 +287,10 @@ export class Ingestor {
             : 'This PDF contains no text.',
       });
     }
-    this.store.markReady(documentId);
+    // Saved again while it was read, or another ingest's newer version is there now: this one is
+    // kept, but takes the path from nothing.
+    const now = await fs.stat(filePath).catch(() => null);
+    this.store.markReady(documentId, { ownsPath: now !== null && now.size === read.size && now.mtimeMs === read.mtimeMs });
   }
 
   private async prepareBatch(extracted: readonly ExtractedPage[]): Promise<{ pages: PageRecord[]; chunks: ChunkRecord[] }> {

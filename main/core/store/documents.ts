@@ -226,14 +226,18 @@ export class DocumentStore {
 
   /**
    * Marks a document ready and, in the same transaction, removes the older version it replaces
-   * and any failed attempt at a file at its path: they describe bytes no longer there.
+   * and whatever else is recorded at its path: they describe bytes no longer there. Unless the
+   * file changed while it was read (`ownsPath` false): then what is at the path now is not this
+   * document, and the next ingest of the path sorts it out.
    */
-  markReady(id: number): void {
+  markReady(id: number, { ownsPath = true } = {}): void {
     this.db.transaction(() => {
-      const replaces = this.replacesId(id);
-      if (replaces !== null) this.deleteRows(replaces, true);
-      const { path } = prepared(this.db, `SELECT path FROM documents WHERE id = ?`).get(id) as { path: string };
-      this.removeOthersAt(path, id);
+      if (ownsPath) {
+        const replaces = this.replacesId(id);
+        if (replaces !== null) this.deleteRows(replaces, true);
+        const { path } = prepared(this.db, `SELECT path FROM documents WHERE id = ?`).get(id) as { path: string };
+        this.removeOthersAt(path, id);
+      }
       prepared(this.db, `UPDATE documents SET status = 'ready', error_code = NULL, error_message = NULL, replaces_id = NULL, updated_at = ? WHERE id = ?`)
         .run(new Date().toISOString(), id);
     })();
