@@ -335,6 +335,13 @@ describe('identity, changes and removal', () => {
     expect(await core.search({ query: '   ' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await core.search({ query: 'x', documentIds: [424242] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await core.removeDocument({ documentId: -1 } as never)).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    // A file that cannot be read says why (before: "There is no file at …" for all of them).
+    const dir = tempDir();
+    const loop = path.join(dir, 'loop.pdf');
+    fs.symlinkSync(loop, loop);
+    const [looped, missing] = await ingest(core, [loop, path.join(dir, 'missing.pdf')]);
+    expect(looped!.error).toEqual({ code: 'FILE_NOT_FOUND', message: `${loop} is a symbolic link that leads back to itself.` });
+    expect(missing!.error).toEqual({ code: 'FILE_NOT_FOUND', message: `There is no file at ${path.join(dir, 'missing.pdf')}.` });
   });
 });
 

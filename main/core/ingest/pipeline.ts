@@ -34,6 +34,22 @@ export interface IngestCallbacks {
   onFileDone?: (result: IngestFileResult) => void;
 }
 
+/** Why a file could not be read, in words. */
+function unreadable(file: string, error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return `There is no file at ${file}.`;
+    case 'ELOOP':
+      return `${file} is a symbolic link that leads back to itself.`;
+    case 'EACCES':
+    case 'EPERM':
+      return `Docent may not read ${file} (permission denied).`;
+    default:
+      return `Could not read ${file}: ${errorMessage(error)}`;
+  }
+}
+
 function attempt(work: () => void): void {
   try {
     work();
@@ -103,10 +119,10 @@ export class Ingestor {
     let stat: Awaited<ReturnType<typeof fs.stat>>;
     try {
       stat = await fs.stat(filePath);
-      if (!stat.isFile()) throw new Error('not a file');
+      if (!stat.isFile()) return result({ error: { code: 'FILE_NOT_FOUND', message: `${filePath} is not a file.` } });
       bytes = await fs.readFile(filePath);
-    } catch {
-      return result({ error: { code: 'FILE_NOT_FOUND', message: `There is no file at ${filePath}.` } });
+    } catch (error) {
+      return result({ error: { code: 'FILE_NOT_FOUND', message: unreadable(filePath, error) } });
     }
     const contentHash = createHash('sha256').update(bytes).digest('hex');
 
