@@ -303,6 +303,19 @@ describe('identity, changes and removal', () => {
     }
   });
 
+  it('follows a renamed file, and its name when the PDF names no title', async () => {
+    const dir = tempDir();
+    const [before, after] = [path.join(dir, 'draft 1.pdf'), path.join(dir, 'final report.pdf')];
+    await writePdf(before, [['A page about the tide tables of Port Askaig.']]);
+    const [first] = await ingest(core, [before]);
+    const title = async () => value(await core.listDocuments({})).documents.find((d) => d.id === first!.documentId)!.title;
+    expect(await title()).toBe('draft 1');
+    fs.renameSync(before, after);
+    expect((await ingest(core, [after]))[0]).toMatchObject({ outcome: 'unchanged', documentId: first!.documentId });
+    expect(await title()).toBe('final report'); // before: 'draft 1'
+    value(await core.removeDocument({ documentId: first!.documentId! }));
+  });
+
   it('cancels a running ingestion without leaving rows behind', async () => {
     const dbPath = value(await core.libraryInfo({})).dbPath;
     const before = rowCounts(dbPath);

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiError, IngestFileResult, IngestProgressEvent } from '../../../preload/contract/index.js';
 import type { Embedder } from '../llm/embedder.js';
-import { CLAIM_STALE_MS, type ChunkRecord, type DocumentStore, type PageRecord } from '../store/documents.js';
+import { CLAIM_STALE_MS, fileTitle, type ChunkRecord, type DocumentStore, type PageRecord } from '../store/documents.js';
 import { normalize } from '../store/vectors.js';
 import { chunkText } from './chunker.js';
 import { boxesForSpan } from './layout.js';
@@ -184,7 +184,7 @@ export class Ingestor {
       this.store.create({
         contentHash,
         path: filePath,
-        title: path.basename(filePath, path.extname(filePath)),
+        title: fileTitle(filePath),
         fileSize: bytes.length,
         fileMtimeMs: mtimeMs,
         // The same path with other bytes: the new version replaces the old once it is ready.

@@ -1,4 +1,5 @@
 import type { ApiError, DocumentInfo, DocumentStatus, TextBox } from '../../../preload/contract/index.js';
+import nodePath from 'node:path';
 import { processRuns } from '../processes.js';
 import { prepared, type Db } from './database.js';
 import { newId } from './migrations.js';
@@ -171,9 +172,15 @@ export class DocumentStore {
     return Number(result.lastInsertRowid);
   }
 
-  /** Same bytes seen at another path: remember where the file is now. */
+  /**
+   * Same bytes seen at another path: remember where the file is now. A title that was the file's
+   * name (the PDF named none) becomes the new name.
+   */
   updatePath(id: number, path: string): void {
-    prepared(this.db, `UPDATE documents SET path = ?, updated_at = ? WHERE id = ?`).run(path, new Date().toISOString(), id);
+    const row = prepared(this.db, `SELECT path, title FROM documents WHERE id = ?`).get(id) as { path: string; title: string } | undefined;
+    if (!row) return;
+    const title = row.title === fileTitle(row.path) ? fileTitle(path) : row.title;
+    prepared(this.db, `UPDATE documents SET path = ?, title = ?, updated_at = ? WHERE id = ?`).run(path, title, new Date().toISOString(), id);
   }
 
   /** An unfinished document's bytes found at another path: it is there now, and replaces what is indexed there. */
@@ -320,4 +327,9 @@ const ownClaims = new Set<string>();
 function live(claim: { owner: string; pid: number; renewedAtMs: number }): boolean {
   if (claim.pid === process.pid) return ownClaims.has(claim.owner);
   return Date.now() - claim.renewedAtMs < CLAIM_STALE_MS && processRuns(claim.pid);
+}
+
+/** The title of a document whose PDF names none: its file name without the extension. */
+export function fileTitle(file: string): string {
+  return nodePath.basename(file, nodePath.extname(file));
 }
