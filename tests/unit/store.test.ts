@@ -248,6 +248,13 @@ describe('the library store', () => {
     expect(store.claim('h', 'job-e')).toBe(true);
     store.renewClaim('h', 'job-e');
     expect(store.claim('h', 'job-f')).toBe(false);
+    // A write runs only while its ingest holds the claim.
+    let wrote = false;
+    expect(store.whileClaimed('h', 'job-e', () => (wrote = true))).toBe(true);
+    expect(wrote).toBe(true);
+    wrote = false;
+    expect(store.whileClaimed('h', 'job-d', () => (wrote = true))).toBe(false);
+    expect(wrote).toBe(false);
     // Left by an earlier process that had this process's id (every run in a container is pid 1).
     db.prepare(`INSERT INTO ingest_claims(content_hash, owner, pid, renewed_at_ms) VALUES ('g', 'ghost', ?, ?)`).run(process.pid, Date.now());
     expect(store.claim('g', 'job-g')).toBe(true);

@@ -34,6 +34,14 @@ export interface IngestCallbacks {
   onFileDone?: (result: IngestFileResult) => void;
 }
 
+/** Runs a write of an ingest if the ingest still holds its claim on the file's bytes; else throws ClaimLost. */
+type Claimed = (write: () => void) => void;
+
+/** Another ingest of the same bytes took the claim over: this one writes nothing more. */
+class ClaimLost extends Error {}
+
+const TAKEN_OVER = 'Another ingest of this file took it over (this one had been silent, as when the computer sleeps, for over 10 minutes); it finishes the document.';
+
 /** Why a file could not be read, in words. */
 function unreadable(file: string, error: unknown): string {
   switch ((error as NodeJS.ErrnoException).code) {
@@ -136,8 +144,16 @@ export class Ingestor {
     // by the next renewal, or left to be taken over: it must not end the process or the batch.
     const renewing = setInterval(() => attempt(() => this.store.renewClaim(contentHash, owner)), CLAIM_STALE_MS / 4);
     renewing.unref();
+    // Every write of this ingest checks, in its transaction, that the claim is still this one's.
+    const claimed: Claimed = (write) => {
+      if (!this.store.whileClaimed(contentHash, owner, write)) throw new ClaimLost();
+    };
     try {
-      return await this.ingestClaimed(filePath, bytes, stat.mtimeMs, contentHash, result, callbacks);
+      return await this.ingestClaimed(filePath, bytes, stat.mtimeMs, contentHash, claimed, result, callbacks);
+    } catch (error) {
+      if (!(error instanceof ClaimLost)) throw error;
+      // Another ingest of these bytes took over: the document is its to finish.
+      return result({ outcome: 'cancelled', error: { code: 'CANCELLED', message: TAKEN_OVER } });
     } finally {
       clearInterval(renewing);
       attempt(() => this.store.releaseClaim(contentHash, owner));
@@ -158,6 +174,7 @@ export class Ingestor {
     bytes: Buffer,
     mtimeMs: number,
     contentHash: string,
+    claimed: Claimed,
     result: (fields: Partial<IngestFileResult>) => IngestFileResult,
     callbacks: IngestCallbacks,
   ): Promise<IngestFileResult> {
@@ -194,22 +211,23 @@ export class Ingestor {
     try {
       const check = precheck(bytes);
       if (check) throw new IngestFailure(check);
-      await this.index(documentId, filePath, { size: bytes.length, mtimeMs }, callbacks);
+      await this.index(documentId, filePath, { size: bytes.length, mtimeMs }, claimed, callbacks);
     } catch (error) {
+      if (error instanceof ClaimLost) throw error;
       const apiError: ApiError =
         error instanceof IngestFailure
           ? error.apiError
           : { code: 'INTERNAL', message: `Indexing failed: ${errorMessage(error)}` };
       if (apiError.code === 'CANCELLED') {
         // A cancelled document is removed whole; the version it would have replaced stays.
-        this.store.remove(documentId);
+        claimed(() => this.store.remove(documentId));
         return result({ outcome: 'cancelled', error: apiError });
       }
       // Removed meanwhile (here or by another process): its next batch had nowhere to go.
       if (!this.store.get(documentId)) {
         return result({ outcome: 'cancelled', error: { code: 'CANCELLED', message: 'The document was removed while it was being indexed.' } });
       }
-      this.store.markFailed(documentId, apiError);
+      claimed(() => this.store.markFailed(documentId, apiError));
       const failed = this.store.get(documentId);
       return result({ documentId, pages: failed?.pages ?? null, error: apiError });
     }
@@ -223,7 +241,13 @@ export class Ingestor {
     });
   }
 
-  private async index(documentId: number, filePath: string, read: { size: number; mtimeMs: number }, callbacks: IngestCallbacks): Promise<void> {
+  private async index(
+    documentId: number,
+    filePath: string,
+    read: { size: number; mtimeMs: number },
+    claimed: Claimed,
+    callbacks: IngestCallbacks,
+  ): Promise<void> {
     // Aborted when this document fails, so its other ranges stop too.
     const stopDocument = new AbortController();
     const signal = callbacks.signal ? AbortSignal.any([callbacks.signal, stopDocument.signal]) : stopDocument.signal;
@@ -252,7 +276,7 @@ export class Ingestor {
     const pageCount = info.pageCount;
     if (pageCount === 0) throw new IngestFailure({ code: 'PDF_EMPTY', message: 'This PDF has no pages.' });
     const title = firstPage > 1 ? current.title : (info.title ?? current.title);
-    this.store.startIndexing(documentId, pageCount, title);
+    claimed(() => this.store.startIndexing(documentId, pageCount, title));
 
     const report = (pagesDone: number) =>
       callbacks.onProgress?.({ path: filePath, documentId, pagesDone, pagesTotal: pageCount });
@@ -274,7 +298,7 @@ export class Ingestor {
       if (batch.length === 0) return;
       const { pages, chunks } = await this.prepareBatch(batch);
       if (callbacks.signal?.aborted) throw new IngestFailure({ code: 'CANCELLED', message: 'Cancelled.' });
-      this.store.commitPages(documentId, pages, chunks);
+      claimed(() => this.store.commitPages(documentId, pages, chunks));
       report(batch.at(-1)!.pageNumber);
       batch = [];
     };
@@ -306,7 +330,7 @@ export class Ingestor {
     // Saved again while it was read, or another ingest's newer version is there now: this one is
     // kept, but takes the path from nothing.
     const now = await fs.stat(filePath).catch(() => null);
-    this.store.markReady(documentId, { ownsPath: now !== null && now.size === read.size && now.mtimeMs === read.mtimeMs });
+    claimed(() => this.store.markReady(documentId, { ownsPath: now !== null && now.size === read.size && now.mtimeMs === read.mtimeMs }));
   }
 
   private async prepareBatch(extracted: readonly ExtractedPage[]): Promise<{ pages: PageRecord[]; chunks: ChunkRecord[] }> {

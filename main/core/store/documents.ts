@@ -130,6 +130,21 @@ export class DocumentStore {
     return held !== undefined && live(held);
   }
 
+  /**
+   * Runs `write` in one transaction with the check that `owner` still holds its claim on
+   * `contentHash`; writes nothing and returns false if another ingest has taken it over (this
+   * one was silent, as a laptop asleep, for longer than CLAIM_STALE_MS).
+   */
+  whileClaimed(contentHash: string, owner: string, write: () => void): boolean {
+    return this.db
+      .transaction(() => {
+        if (!prepared(this.db, `SELECT 1 FROM ingest_claims WHERE content_hash = ? AND owner = ?`).get(contentHash, owner)) return false;
+        write();
+        return true;
+      })
+      .immediate();
+  }
+
   /** Says the claim's owner is still at work (a long document). */
   renewClaim(contentHash: string, owner: string): void {
     prepared(this.db, `UPDATE ingest_claims SET renewed_at_ms = ? WHERE content_hash = ? AND owner = ?`).run(Date.now(), contentHash, owner);
