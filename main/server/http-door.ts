@@ -57,6 +57,32 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
+/** A request the server could not answer: said, not thrown (a throw here stopped the server). */
+function failed(res: http.ServerResponse, error: unknown): void {
+  if (!res.headersSent) send(res, 500, err('INTERNAL', `The server could not answer: ${error instanceof Error ? error.message : String(error)}`));
+  else res.destroy();
+}
+
+/**
+ * A file's bytes, or `missing()` when it cannot be opened as a file: gone, a folder now, or
+ * unreadable. Headers go out only once it is open; an error there stopped the server.
+ */
+function sendFile(res: http.ServerResponse, file: string, contentType: string, missing: () => void): void {
+  let isFile = false;
+  try {
+    isFile = fs.statSync(file).isFile();
+  } catch {
+    // gone or unreadable: missing
+  }
+  if (!isFile) return missing();
+  const stream = fs.createReadStream(file);
+  stream.once('error', () => (res.headersSent ? res.destroy() : missing()));
+  stream.once('ready', () => {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': contentType });
+    stream.pipe(res);
+  });
+}
+
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -69,8 +95,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
+        // The rest is read and dropped, so the reply saying why reaches the client (destroying
+        // the request reset the connection before it).
+        chunks.length = 0;
         reject(new Error('too large'));
-        req.destroy();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -90,7 +118,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const streams = new Set<http.ServerResponse>();
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    try {
+      route(req, res);
+    } catch (error) {
+      failed(res, error);
+    }
+  });
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      // An address such as //[ (any local process could send one): it stopped the server.
+      send(res, 400, err('INVALID_INPUT', 'Malformed request address.'));
+      return;
+    }
     if (!isAllowedHost(req.headers.host, port) || !isAllowedOrigin(req.headers.origin, port)) {
       send(res, 403, err('INVALID_INPUT', 'Forbidden host or origin.'));
       return;
@@ -101,15 +144,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
       if (url.pathname === '/api/events' && req.method === 'GET') return openEventStream(res);
-      if (url.pathname === '/api/upload' && req.method === 'POST') return void upload(url, req, res);
+      if (url.pathname === '/api/upload' && req.method === 'POST') return void upload(url, req, res).catch((error: unknown) => failed(res, error));
       const documentFile = /^\/api\/documents\/(\d+)\/file$/.exec(url.pathname);
-      if (documentFile && req.method === 'GET') return void serveDocument(Number(documentFile[1]), res);
+      if (documentFile && req.method === 'GET') return serveDocument(Number(documentFile[1]), res);
       const name = url.pathname.slice('/api/'.length);
       if (req.method !== 'POST' || !Object.hasOwn(methods, name)) {
         send(res, 404, err('NOT_FOUND', `No API method ${name}.`));
         return;
       }
-      void callMethod(name as MethodName, req, res);
+      void callMethod(name as MethodName, req, res).catch((error: unknown) => failed(res, error));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -117,7 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     serveStatic(url.pathname, res);
-  });
+  }
 
   async function callMethod(name: MethodName, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let input: unknown;
@@ -174,14 +217,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   /** The bytes of a document in the library (and of nothing else), for the viewer. */
-  async function serveDocument(id: number, res: http.ServerResponse): Promise<void> {
+  function serveDocument(id: number, res: http.ServerResponse): void {
     const doc = core.getDocument(id);
-    if (!doc || !fs.existsSync(doc.path)) {
-      send(res, 404, err('NOT_FOUND', `Document ${id} is not in the library or its file is gone.`));
-      return;
-    }
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/pdf' });
-    fs.createReadStream(doc.path).pipe(res);
+    const gone = () => send(res, 404, err('NOT_FOUND', `Document ${id} is not in the library, or its file is gone or cannot be read.`));
+    if (!doc) gone();
+    else sendFile(res, doc.path, 'application/pdf', gone);
   }
 
   function openEventStream(res: http.ServerResponse): void {
@@ -206,13 +246,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.end('Docent is running. The API is at /api; the window UI is not built (npm run build).\n');
       return;
     }
-    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const notFound = () => {
       res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Not found.\n');
-      return;
-    }
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': contentTypeFor(file) });
-    fs.createReadStream(file).pipe(res);
+    };
+    if (!file) notFound();
+    else sendFile(res, file, contentTypeFor(file), notFound);
   }
 
   await new Promise<void>((resolve, reject) => {

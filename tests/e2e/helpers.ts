@@ -26,7 +26,9 @@ export function ensureRendererBuilt(): void {
   const index = path.join(RENDERER_DIR, 'index.html');
   const sources = ['renderer', 'preload/contract', 'vite.config.ts', 'package-lock.json'].map((p) => path.join(REPO_ROOT, p));
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
-  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe' });
+  // The same build `npm start` serves: vitest sets NODE_ENV=test, which made Vite bundle React's
+  // development build into dist/renderer (702 against 448 KB), and npm start found it up to date.
+  const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } });
   if (build.status !== 0) throw new Error(`vite build failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
 }
 

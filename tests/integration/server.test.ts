@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core/index.js';
@@ -78,7 +79,35 @@ describe('the HTTP door', () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/api/documents/${file!.documentId}/file`)).status).toBe(401);
     expect(uploadName('a/b\\c:d.pdf')).toBe('c_d.pdf');
     expect(uploadName('...')).toBeNull();
+    // Its file replaced by a folder: a 404, and the server goes on (before: EISDIR stopped it).
+    fs.rmSync(value.path);
+    fs.mkdirSync(value.path);
+    expect((await fetch(`http://127.0.0.1:${server.port}/api/documents/${file!.documentId}/file?token=${server.token}`)).status).toBe(404);
+    expect((await api('listDocuments', {})).status).toBe(200);
+    fs.rmdirSync(value.path);
     await core.removeDocument({ documentId: file!.documentId! });
+  });
+
+  it('answers a malformed address or an oversized body with 400 and goes on serving', async () => {
+    // Any local process could send this; `new URL` threw and stopped the server.
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.end(`GET //[ HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nConnection: close\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toContain('Malformed request address.');
+    // Over 1 MB: the reply says so (the connection was reset before it).
+    const big = await fetch(`http://127.0.0.1:${server.port}/api/listDocuments`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+      body: `"${'x'.repeat(3 << 20)}"`,
+    });
+    expect(big.status).toBe(400);
+    expect(await big.json()).toMatchObject({ ok: false, error: { message: 'The request body must be JSON of at most 1 MB.' } });
+    expect((await api('listDocuments', {})).status).toBe(200);
   });
 
   it('streams ingest progress as server-sent events, sending only what changed', async () => {
