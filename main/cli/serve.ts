@@ -1,24 +1,19 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { builtRendererDir, serveUntilStopped, startServer } from '../server/http-door.js';
+import { builtRendererDir, listenProblem, parsePort, serveUntilStopped, startServer } from '../server/http-door.js';
 import { EXIT_FAILED, ExitError, modelOption, openCore, print, usageError, type CommonOptions } from './common.js';
 
 function portOption(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535.');
+  const port = parsePort(value);
+  if (port === null) throw new InvalidArgumentError('expected a port from 0 to 65535.');
   return port;
 }
 
-/** Why the server could not listen, for a person: a port in use is the usual case. */
 function listenError(error: unknown, port: number): ExitError {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'EADDRINUSE') {
-    return new ExitError(EXIT_FAILED, `Port ${port} is already in use on 127.0.0.1. Choose another with --port, or --port 0 for any free one.`, 'BUSY');
-  }
-  if (code === 'EACCES') {
-    return usageError(`This user may not listen on port ${port}. Choose a port above 1023 with --port, or --port 0 for any free one.`);
-  }
-  return new ExitError(EXIT_FAILED, `Could not listen on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}`, 'INTERNAL');
+  const problem = listenProblem(error, port, { option: '--port', anyFree: '--port 0' });
+  if (problem.kind === 'in use') return new ExitError(EXIT_FAILED, problem.message, 'BUSY');
+  if (problem.kind === 'not allowed') return usageError(problem.message);
+  return new ExitError(EXIT_FAILED, problem.message, 'INTERNAL');
 }
 
 export function registerServeCommand(program: Command): void {

@@ -22,14 +22,28 @@ function runElectron(executable: string, args: string[]): void {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
+/** Why browser mode could not start, in a sentence the user can act on. */
+class StartError extends Error {}
+
 async function serveInBrowser(reason: string): Promise<void> {
   process.stderr.write(`Docent: the desktop window cannot open: ${reason}\n`);
   process.stderr.write('Docent: serving the same UI to your browser instead (127.0.0.1 only).\n');
-  const [{ createCore }, { builtRendererDir, startServer, serveUntilStopped }] = await Promise.all([import('../core/index.js'), import('../server/http-door.js')]);
+  const [{ createCore }, { builtRendererDir, listenProblem, parsePort, startServer, serveUntilStopped }] = await Promise.all([
+    import('../core/index.js'),
+    import('../server/http-door.js'),
+  ]);
+  const typed = process.env['DOCENT_PORT'] ?? '0';
+  const port = parsePort(typed);
+  if (port === null) throw new StartError(`DOCENT_PORT must be a port from 0 to 65535 (0: any free one); it is "${typed}".`);
   const options = coreOptionsFromEnv();
   const core = createCore(options);
-  const port = Number(process.env['DOCENT_PORT'] ?? 0);
-  const server = await startServer({ core, staticDir: builtRendererDir('Docent: '), ...(Number.isInteger(port) && port > 0 ? { port } : {}) });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ core, staticDir: builtRendererDir('Docent: '), port });
+  } catch (error) {
+    await core.close();
+    throw new StartError(listenProblem(error, port, { option: 'DOCENT_PORT', anyFree: 'DOCENT_PORT=0' }).message);
+  }
   process.stderr.write(`Docent: library ${options.dbPath}. Open this URL (it carries this launch's token); Ctrl-C stops.\n`);
   process.stdout.write(`${server.url}\n`);
   await serveUntilStopped(server, core);
@@ -43,7 +57,8 @@ export async function launch(args: string[] = process.argv.slice(2)): Promise<vo
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   launch().catch((error: unknown) => {
-    process.stderr.write(`Docent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A reason the user can act on is said in a sentence; anything else keeps its stack for a bug report.
+    process.stderr.write(`Docent: ${error instanceof StartError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   });
 }

@@ -270,6 +270,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
+/**
+ * Why the server could not listen on `port`, for a person; `choose` says how to pick another
+ * port (`--port` and `--port 0`, or `DOCENT_PORT` and `DOCENT_PORT=0`). A port in use is the usual case.
+ */
+export function listenProblem(error: unknown, port: number, choose: { option: string; anyFree: string }): { kind: 'in use' | 'not allowed' | 'other'; message: string } {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return { kind: 'in use', message: `Port ${port} is already in use on 127.0.0.1. Choose another with ${choose.option}, or ${choose.anyFree} for any free one.` };
+  }
+  if (code === 'EACCES') {
+    return { kind: 'not allowed', message: `This user may not listen on port ${port}. Choose a port above 1023 with ${choose.option}, or ${choose.anyFree} for any free one.` };
+  }
+  return { kind: 'other', message: `Could not listen on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+/** A port as typed (a flag or an environment variable): digits, 0 to 65535; null otherwise. */
+export function parsePort(value: string): number | null {
+  const port = Number(value);
+  return /^\d+$/.test(value) && port <= 65535 ? port : null;
+}
+
 /** Serves until Ctrl-C or SIGTERM, then closes the server and the core. */
 export async function serveUntilStopped(server: { close(): Promise<void> }, core: Core): Promise<void> {
   await new Promise<void>((resolve) => {

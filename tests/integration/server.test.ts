@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core/index.js';
+import { electronAvailability } from '../../main/electron/detect.js';
 import { RENDERER_DIR, startServer, uploadName, type RunningServer } from '../../main/server/http-door.js';
 import { KNOWN_FACTS_PDF, REPO_ROOT } from '../fixtures/paths.js';
 import { ensureRendererBuilt } from '../e2e/helpers.js';
@@ -154,6 +155,36 @@ describe('docent serve', () => {
       expect(await page.text()).toBe(fs.readFileSync(index, 'utf8'));
     } finally {
       child.kill('SIGINT');
+    }
+  });
+});
+
+describe.skipIf(electronAvailability().available)('npm start in browser mode', () => {
+  const start = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/electron/launch.ts')], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DOCENT_DB: path.join(tempDir(), 'l.sqlite'), DOCENT_EMBEDDING_MODEL: models.embeddingModel, ...env },
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+
+  it('says in a sentence, not a stack trace, that its port is not a port or is taken', async () => {
+    const typo = await start({ DOCENT_PORT: 'abc' }); // before: served on a random port
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('Docent: DOCENT_PORT must be a port from 0 to 65535 (0: any free one); it is "abc".');
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const busy = await start({ DOCENT_PORT: String(port) });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`Docent: Port ${port} is already in use on 127.0.0.1. Choose another with DOCENT_PORT, or DOCENT_PORT=0 for any free one.`);
+      expect(busy.stderr).not.toMatch(/^\s+at /m); // before: the EADDRINUSE stack
+    } finally {
+      taken.close();
     }
   });
 });
