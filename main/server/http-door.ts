@@ -148,8 +148,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const documentFile = /^\/api\/documents\/(\d+)\/file$/.exec(url.pathname);
       if (documentFile && req.method === 'GET') return serveDocument(Number(documentFile[1]), res);
       const name = url.pathname.slice('/api/'.length);
-      if (req.method !== 'POST' || !Object.hasOwn(methods, name)) {
+      if (!Object.hasOwn(methods, name)) {
         send(res, 404, err('NOT_FOUND', `No API method ${name}.`));
+        return;
+      }
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        send(res, 405, err('INVALID_INPUT', `Call ${name} with POST.`));
         return;
       }
       void callMethod(name as MethodName, req, res).catch((error: unknown) => failed(res, error));

@@ -41,7 +41,8 @@ export function tokenMatches(given: string | null | undefined, token: string): b
 
 /** The token from `Authorization: Bearer …`, or from `?token=` (EventSource cannot set headers). */
 export function requestToken(authorization: string | undefined, url: URL): string | null {
-  const bearer = /^Bearer (\S+)$/.exec(authorization ?? '');
+  // The scheme's name is case-insensitive (RFC 9110): "bearer" is as good as "Bearer".
+  const bearer = /^Bearer +(\S+)$/i.exec(authorization ?? '');
   return bearer?.[1] ?? url.searchParams.get('token');
 }
 

@@ -39,6 +39,8 @@ describe('the HTTP door', () => {
     expect(await (await api('listDocuments', {})).json()).toEqual({ ok: true, value: { documents: [] } });
     expect(await (await api('search', { query: '  ' })).json()).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect((await api('noSuchMethod', {})).status).toBe(404);
+    const get = await fetch(`http://127.0.0.1:${server.port}/api/listDocuments`, { headers: { Authorization: `bearer ${server.token}` } });
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']); // before: 404 "No API method", and 401 for "bearer"
     expect((await api('toString', {})).status).toBe(404);
   });
 
