@@ -1,5 +1,5 @@
 import type { SearchHit, SearchMode, TextBox } from '../../../preload/contract/index.js';
-import type { Db } from '../store/database.js';
+import { indexVersion, type Db } from '../store/database.js';
 import type { VectorStore } from '../store/vectors.js';
 import { pruneCommonTerms, queryTerms } from './fts-query.js';
 
@@ -83,16 +83,13 @@ export class Retriever {
   private readonly readyIds;
   private readonly rowsById;
 
-  private readonly indexVersion;
   private readonly termCounts = new Map<string, number>();
   private termCountsVersion: string | null = null;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly settings: RetrievalSettings = DEFAULT_RETRIEVAL_SETTINGS,
   ) {
-    // Changed by every write to the index, by any connection, and by nothing else (schema 6).
-    this.indexVersion = db.prepare(`SELECT value FROM meta WHERE key = 'index.version'`).pluck();
     this.termCount = db.prepare(`SELECT doc FROM chunks_fts_vocab WHERE term = ?`).pluck();
     this.maxChunkId = db.prepare(`SELECT max(id) FROM chunks`).pluck();
     // bm25() rather than FTS5's rank column: ordering by rank makes FTS5 prepare an SQL statement
@@ -202,7 +199,7 @@ export class Retriever {
    */
   private dropStaleTermCounts(): void {
     // No counter (never so after migrating): nothing is kept.
-    const version = (this.indexVersion.get() as string | undefined) ?? null;
+    const version = indexVersion(this.db);
     if (version === null || version !== this.termCountsVersion || this.termCounts.size > 100_000) {
       this.termCounts.clear();
       this.termCountsVersion = version;

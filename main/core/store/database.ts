@@ -23,6 +23,14 @@ export function prepared(db: Db, sql: string): Database.Statement {
 }
 
 /**
+ * The index counter (schema 6): it moves with every write to documents and so to their chunks,
+ * by any connection, and with nothing else; null in a library without it.
+ */
+export function indexVersion(db: Db): string | null {
+  return (prepared(db, `SELECT value FROM meta WHERE key = 'index.version'`).get() as { value: string } | undefined)?.value ?? null;
+}
+
+/**
  * Opens (or creates) a library file: WAL so readers never block the writer, foreign keys on,
  * sqlite-vec loaded, schema migrated to the current version.
  */

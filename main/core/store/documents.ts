@@ -106,9 +106,7 @@ export class DocumentStore {
   claim(contentHash: string, owner: string): boolean {
     return this.db
       .transaction(() => {
-        const held = prepared(this.db, `SELECT owner, pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as
-          | { owner: string; pid: number; renewedAtMs: number }
-          | undefined;
+        const held = this.heldClaim(contentHash);
         if (held && held.owner !== owner && live(held)) return false;
         ownClaims.add(owner);
         prepared(this.db, `INSERT OR REPLACE INTO ingest_claims(content_hash, owner, pid, renewed_at_ms) VALUES (?, ?, ?, ?)`).run(
@@ -124,10 +122,12 @@ export class DocumentStore {
 
   /** Whether an ingest still running holds a claim on these bytes. */
   private claimedElsewhere(contentHash: string): boolean {
-    const held = prepared(this.db, `SELECT owner, pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as
-      | { owner: string; pid: number; renewedAtMs: number }
-      | undefined;
+    const held = this.heldClaim(contentHash);
     return held !== undefined && live(held);
+  }
+
+  private heldClaim(contentHash: string): Claim | undefined {
+    return prepared(this.db, `SELECT owner, pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as Claim | undefined;
   }
 
   /**
@@ -283,12 +283,12 @@ export class DocumentStore {
    * interrupted), except one that an ingest still running (here or in another process) claims.
    */
   removeOthersAt(path: string, keep: number): void {
-    const others = prepared(this.db, `SELECT id, content_hash AS contentHash, status FROM documents WHERE path = ? AND id != ?`).all(path, keep) as {
-      id: number;
-      contentHash: string;
-      status: DocumentStatus;
-    }[];
     this.db.transaction(() => {
+      const others = prepared(this.db, `SELECT id, content_hash AS contentHash, status FROM documents WHERE path = ? AND id != ?`).all(path, keep) as {
+        id: number;
+        contentHash: string;
+        status: DocumentStatus;
+      }[];
       for (const other of others) {
         if (other.status === 'ready' || other.status === 'failed' || !this.claimedElsewhere(other.contentHash)) this.deleteRows(other.id, true);
       }
@@ -338,8 +338,15 @@ export const CLAIM_STALE_MS = 10 * 60_000;
 /** The claims this process holds: one with this process's id and another owner was left by an earlier process given the same id (in a container, every run is pid 1). */
 const ownClaims = new Set<string>();
 
+/** An ingest's claim on a file's bytes (a row of ingest_claims). */
+interface Claim {
+  owner: string;
+  pid: number;
+  renewedAtMs: number;
+}
+
 /** A claim whose process runs and has renewed it lately. */
-function live(claim: { owner: string; pid: number; renewedAtMs: number }): boolean {
+function live(claim: Claim): boolean {
   if (claim.pid === process.pid) return ownClaims.has(claim.owner);
   return Date.now() - claim.renewedAtMs < CLAIM_STALE_MS && processRuns(claim.pid);
 }

@@ -1,5 +1,5 @@
 import { BinaryIndex } from './binary-index.js';
-import type { Db } from './database.js';
+import { indexVersion, type Db } from './database.js';
 
 /**
  * The vector side of the library: two plain tables written in the chunk's transaction.
@@ -87,7 +87,6 @@ export class VectorStore {
   private readonly insertEmbeddingStmt;
   private readonly rescoreStmt;
   private readonly dataVersion;
-  private readonly indexVersion;
   private index: BinaryIndex | null = null;
   /** What `dataVersion` and `indexVersion` said when the index was last known to be current. */
   private seen: { data: number; index: string | null } | null = null;
@@ -99,7 +98,6 @@ export class VectorStore {
     this.insertBitsStmt = db.prepare(`INSERT INTO ${BITS_TABLE}(chunk_id, document_id, bits) VALUES (?, ?, ?)`);
     this.insertEmbeddingStmt = db.prepare(`INSERT INTO ${EMBEDDING_TABLE}(chunk_id, embedding) VALUES (?, ?)`);
     this.dataVersion = db.prepare(`PRAGMA data_version`).pluck();
-    this.indexVersion = db.prepare(`SELECT value FROM meta WHERE key = 'index.version'`).pluck();
     this.rescoreStmt = db.prepare(
       `SELECT chunk_id AS chunkId, 1 - vec_distance_cosine(embedding, ?) AS similarity FROM ${EMBEDDING_TABLE}
        WHERE chunk_id IN (SELECT value FROM json_each(?)) ORDER BY similarity DESC LIMIT ?`,
@@ -144,7 +142,7 @@ export class VectorStore {
   private currentIndex(): BinaryIndex {
     const data = this.dataVersion.get() as number;
     if (this.index && this.seen?.data === data) return this.index;
-    const index = (this.indexVersion.get() as string | undefined) ?? null;
+    const index = indexVersion(this.db);
     if (!this.index || index === null || index !== this.seen?.index) {
       this.index = new BinaryIndex(this.dimensions);
       const rows = this.db.prepare(`SELECT chunk_id, document_id, bits FROM ${BITS_TABLE}`).raw().iterate() as Iterable<[number, number, Buffer]>;
