@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { err, events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
+import { errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
 
@@ -59,7 +60,7 @@ const SECURITY_HEADERS = {
 
 /** A request the server could not answer: said, not thrown (a throw here stopped the server). */
 function failed(res: http.ServerResponse, error: unknown): void {
-  if (!res.headersSent) send(res, 500, err('INTERNAL', `The server could not answer: ${error instanceof Error ? error.message : String(error)}`));
+  if (!res.headersSent) send(res, 500, err('INTERNAL', `The server could not answer: ${errorMessage(error)}`));
   else res.destroy();
 }
 
@@ -287,7 +288,7 @@ export function listenProblem(error: unknown, port: number, choose: { option: st
   if (code === 'EACCES') {
     return { kind: 'not allowed', message: `This user may not listen on port ${port}. Choose a port above 1023 with ${choose.option}, or ${choose.anyFree} for any free one.` };
   }
-  return { kind: 'other', message: `Could not listen on 127.0.0.1:${port}: ${error instanceof Error ? error.message : String(error)}` };
+  return { kind: 'other', message: `Could not listen on 127.0.0.1:${port}: ${errorMessage(error)}` };
 }
 
 /** A port as typed (a flag or an environment variable): digits, 0 to 65535; null otherwise. */
