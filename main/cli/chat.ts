@@ -22,6 +22,7 @@ import {
   print,
   say,
   terminalSafe,
+  tooLong,
   unwrap,
   usageError,
   wholeNumber,
@@ -263,12 +264,12 @@ export function registerChatCommands(program: Command): void {
         exitArmed = false;
         const question = line.trim();
         const command = chatCommand(question);
+        const long = tooLong('question', question, LIMITS.questionLength);
         if (command === 'exit') break;
         if (command === 'help') process.stdout.write(`\n${CHAT_HELP}`);
         else if (command) process.stdout.write(`\nUnknown command ${terminalSafe(command.unknown)}. /help lists the commands.\n`);
-        else if (question.length > LIMITS.questionLength) {
-          process.stdout.write(`\nThe question is ${question.length} characters long; at most ${LIMITS.questionLength}.\n`);
-        } else if (question) {
+        else if (long) process.stdout.write(`\n${long}\n`);
+        else if (question) {
           busy = true;
           try {
             const answer = await askOnce(core, question, options, true, conversationId, (id) => {

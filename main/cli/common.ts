@@ -120,8 +120,14 @@ export function collectDocuments(value: string, previous: number[] = []): number
  */
 export function checkText(what: string, text: string, max: number): string {
   if (text.trim() === '') throw usageError(`The ${what} is empty.`);
-  if (text.length > max) throw usageError(`The ${what} is ${text.length} characters long; at most ${max}.`);
+  const long = tooLong(what, text, max);
+  if (long) throw usageError(long);
   return text;
+}
+
+/** "The question is 4500 characters long; at most 4000.", or null when it fits. */
+export function tooLong(what: string, text: string, max: number): string | null {
+  return text.length > max ? `The ${what} is ${text.length} characters long; at most ${max}.` : null;
 }
 
 /** Opens the library for `work` and closes it after. */

@@ -61,8 +61,7 @@ export function hitsText(hits: readonly SearchHit[]): string {
   if (hits.length === 0) return 'No matching passages.';
   return hits
     .map((hit, i) => {
-      const flat = hit.text.replace(/\s+/g, ' ');
-      return `[${i + 1}] ${oneLine(hit.title)}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${flat.length > 300 ? `${flat.slice(0, 299)}…` : flat}`;
+      return `[${i + 1}] ${oneLine(hit.title)}, p. ${hit.page}  (document ${hit.documentId}, score ${hit.score.toFixed(4)})\n    ${excerpt(hit.text, 300)}`;
     })
     .join('\n\n');
 }
