@@ -213,6 +213,23 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await page.locator('[data-answer-state=streaming]').waitFor({ state: 'detached', timeout: 120_000 });
     expect(await stopped.locator('.answer-status').textContent()).toContain('Stopped');
 
+    // A reload while an answer is being written reopens its conversation, the answer still being
+    // written, with Stop; stopped there, it keeps what it had.
+    await page.getByRole('button', { name: 'New conversation' }).first().click();
+    await question.fill('What does the cathedral organ contain?');
+    await question.press('Enter');
+    const writing = page.locator('[data-answer-state=streaming]');
+    await writing.locator('.markdown:not(:empty)').waitFor({ timeout: 60_000 });
+    await page.reload();
+    await writing.waitFor({ timeout: 10_000 });
+    const active = page.getByRole('region', { name: 'Conversations' }).locator('li.active');
+    expect(await active.textContent()).toContain('What does the cathedral organ contain?');
+    expect(await page.locator('.question').allTextContents()).toEqual(['What does the cathedral organ contain?']);
+    await snap(page, '07b-reloaded-while-answering');
+    await page.getByRole('button', { name: 'Stop answer (Esc)' }).click();
+    await writing.waitFor({ state: 'detached', timeout: 120_000 });
+    expect(await page.locator('[data-answer-state]').last().locator('.answer-status').textContent()).toContain('Stopped');
+
     // A question the library does not cover: said plainly, with the closest passages.
     await page.getByRole('button', { name: 'New conversation' }).first().click();
     await question.fill('Which submarine cable connects Iceland and Greenland?');
@@ -224,7 +241,7 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
 
     // Conversations are listed and switchable; the first one keeps its answer and sources.
     const conversations = page.getByRole('region', { name: 'Conversations' }).locator('button.conv');
-    await expect.poll(() => conversations.count()).toBe(3);
+    await expect.poll(() => conversations.count()).toBe(4);
     await conversations.last().click();
     await page.locator('[data-answer-state=grounded], [data-answer-state=ungrounded]').first().waitFor();
     await chip.first().waitFor();
@@ -264,10 +281,10 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await list.getByRole('button', { name: 'Delete', exact: true }).waitFor();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Delete conversation Cables: not in the library');
-    expect(await conversations.count()).toBe(3);
+    expect(await conversations.count()).toBe(4);
     await trash.click();
     await list.getByRole('button', { name: 'Delete', exact: true }).click();
-    await expect.poll(() => conversations.count()).toBe(2);
+    await expect.poll(() => conversations.count()).toBe(3);
     const stored = await app.core.listConversations({});
     expect(stored.ok && stored.value.conversations.map((c) => c.title)).not.toContain('Cables: not in the library');
 

@@ -45,6 +45,27 @@ export interface ChatState {
   exportMarkdown(conversationId: number): Promise<string | null>;
 }
 
+/** This window's open conversation, kept in its session so that a reload reopens it. */
+const OPEN_KEY = 'docent.conversation';
+
+function rememberOpen(id: number | null): void {
+  try {
+    if (id === null) sessionStorage.removeItem(OPEN_KEY);
+    else sessionStorage.setItem(OPEN_KEY, String(id));
+  } catch {
+    // No storage for this page: a reload opens a new conversation, as it did before.
+  }
+}
+
+function rememberedOpen(): number | null {
+  try {
+    const id = Number(sessionStorage.getItem(OPEN_KEY));
+    return Number.isInteger(id) && id > 0 ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 let keys = 0;
 const nextKey = (prefix: string) => `${prefix}-${++keys}`;
 
@@ -106,16 +127,21 @@ export function useChat(client: DocentClient): ChatState {
   // reload, say); its first words went by, so it shows as being written until its final text.
   const pending = useRef<{ key: string; answerId: string | null; stopRequested?: boolean; joined?: boolean } | null>(null);
   const frame = useRef<number | null>(null);
+  // Read before the first render's effects store the (empty) open conversation.
+  const [reopen] = useState(rememberedOpen);
 
   const refreshList = useCallback(async () => {
     const result = await client.listConversations({});
-    if (!result.ok) return;
+    if (!result.ok) return null;
     const listed = result.value.conversations;
     setConversations(listed);
     // A conversation can go away (deleted in another window, or taken back with the question of
     // a failed first answer): the next question then starts a new one.
     setActiveId((id) => (id !== null && !listed.some((c) => c.id === id) ? null : id));
+    return listed;
   }, [client]);
+
+  useEffect(() => rememberOpen(activeId), [activeId]);
 
   /** Applies the pending answer's stream to its turn, at most once per frame. */
   const flush = useCallback(() => {
@@ -247,6 +273,19 @@ export function useChat(client: DocentClient): ChatState {
     },
     [client, schedule],
   );
+
+  // After a reload, the conversation this window had open opens again; an answer still being
+  // written in it shows as such, with Stop.
+  useEffect(() => {
+    if (reopen === null) return;
+    let cancelled = false;
+    void refreshList().then((listed) => {
+      if (!cancelled && listed?.some((c) => c.id === reopen)) void open(reopen);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [reopen, refreshList, open]);
 
   /** An empty chat, for a new conversation. */
   const showNew = useCallback(() => {
