@@ -149,6 +149,9 @@ function answerJson(answer: Answer) {
   return {
     answer: answer.answer,
     citations: answer.citations.map((c) => ({ n: c.n, documentId: c.documentId, title: c.title, page: c.page, text: c.text, verified: c.verified })),
+    // What the terminal lists under an answer: the sources the model was given, or, when the
+    // library does not cover the question, the closest passages.
+    sources: answer.sources.map((s) => ({ n: s.n, documentId: s.documentId, title: s.title, page: s.page, text: s.text })),
     grounded: answer.grounded,
     covered: answer.covered,
     // Ctrl-C ends an answer early and keeps it: a script must be able to tell it from a whole one.

@@ -152,6 +152,10 @@ describe('docent CLI', () => {
     expect(answer.citations.length).toBeGreaterThan(0);
     for (const c of answer.citations) expect(Object.keys(c).sort()).toEqual(['documentId', 'n', 'page', 'text', 'title', 'verified']);
     expect(answer.citations[0]).toMatchObject({ n: 1, documentId: 1, title: 'Known Facts Report', page: 3 });
+    // Every citation names one of the sources listed with it, by number and text.
+    const sources = answer['sources'] as { n: number; text: string }[];
+    for (const s of sources) expect(Object.keys(s).sort()).toEqual(['documentId', 'n', 'page', 'text', 'title']);
+    for (const c of answer.citations) expect(sources.find((s) => s.n === c['n'])?.text).toContain(c['text']);
     expect(text.stdout.startsWith(terminalSafe(String(answer['answer'])))).toBe(true);
     expect(answer['stopped']).toBe(false);
     const noSuchDoc = docent(['ask', ...cites, '--doc', '999'], env);
@@ -160,6 +164,12 @@ describe('docent CLI', () => {
 
     const notCovered = docent(['ask', 'What is a good recipe for banana bread?', '--db', db, '--model', models.chatModel], env);
     expect(notCovered.stdout).toMatch(/do not cover[\s\S]*Closest passages:[\s\S]*Known Facts Report, p\. \d/);
+    // The closest passages are in the JSON too.
+    const notCoveredJson = JSON.parse(docent(['ask', 'What is a good recipe for banana bread?', '--json', '--db', db, '--model', models.chatModel], env).stdout) as { covered: boolean; sources: { title: string }[] };
+    expect(notCoveredJson.covered).toBe(false);
+    expect(notCoveredJson.sources.length).toBeGreaterThan(0);
+    expect(notCoveredJson.sources.length).toBeLessThanOrEqual(3);
+    expect(notCoveredJson.sources[0]!.title).toBe('Known Facts Report');
 
     const badAdapter = docent(['ask', 'Where do the quokka populations live?', '--db', db, '--model', models.chatModel, '--adapter', models.loraWrongArchitecture], env);
     expect(badAdapter.code).toBe(1);
