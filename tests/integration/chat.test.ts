@@ -90,6 +90,18 @@ describe('grounded answers with the fixture chat model', () => {
     expect(messages[3]!.content).toBe(follow.answer.answer);
   });
 
+  it('stops a follow-up while it is being rewritten: nothing retrieved or generated', async () => {
+    const first = await ask(core, 'Where do the quokka populations live?');
+    const question = 'And what was eradicated there?';
+    const { answerId } = value(await core.ask({ question, conversationId: first.answer.conversationId }));
+    value(await core.stopAnswer({ answerId }));
+    const answer = await core.waitForAnswer(answerId);
+    expect(answer).toMatchObject({ stopped: true, answer: '', searchQuery: question, sources: [], citations: [] });
+    expect(answer.timings.generatedTokens).toBe(0);
+    const { messages } = value(await core.getConversation({ conversationId: first.answer.conversationId }));
+    expect(messages.at(-1)).toMatchObject({ role: 'assistant', content: '', stopped: true });
+  });
+
   it('answers and searches with a question longer than the embedding model takes', async () => {
     const question = `When was the Zanzibar accord signed?${' zq'.repeat(1300)}`;
     expect(question.length).toBeLessThanOrEqual(4000);

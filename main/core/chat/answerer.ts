@@ -97,7 +97,12 @@ export class Answerer {
   ): Promise<Answer> {
     const started = performance.now();
     const loaded = await this.model();
-    const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper) : request.question;
+    const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper, callbacks.signal) : request.question;
+    // Stopped while a follow-up was being rewritten: nothing is retrieved or generated.
+    if (callbacks.signal.aborted) {
+      const nothing: Retrieved = { sources: [], retrievalMs: 0, covered: true };
+      return this.save(answerId, conversationId, { content: '', searchQuery, sources: [], citations: [], covered: true, grounded: false, stopped: true, timings: nothingGenerated(nothing, started) });
+    }
     const retrieving = this.retrieve(request, searchQuery, started);
     // While the question is embedded: the grammar for as many sources as asked for (what the
     // prompt holds unless the context is too small for all of them).
@@ -224,21 +229,30 @@ export class Answerer {
     return this.deps.chatModels.load(file);
   }
 
-  /** "And in 2019?" becomes a question that stands alone; the original words are kept for recall. */
-  private async standaloneQuery(question: string, history: Turn[], chatWrapper: ChatWrapper): Promise<string> {
+  /**
+   * "And in 2019?" becomes a question that stands alone; the original words are kept for recall.
+   * A Stop ends the rewrite too (with a real model on a CPU it takes seconds): the question is
+   * then searched as asked, and the caller sees the signal.
+   */
+  private async standaloneQuery(question: string, history: Turn[], chatWrapper: ChatWrapper, signal: AbortSignal): Promise<string> {
     const context = await this.deps.chatModels.context([]);
-    const rewritten = await withGeneration(context, async () => {
+    const rewrite = withGeneration(context, async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper, autoDisposeSequence: true });
       try {
         const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text.slice(0, 500)}`).join('\n');
         return await session.prompt(
           `Conversation:\n${recent}\n\nFollow-up question: ${question}\n\nRewrite the follow-up question as one standalone search query. Reply with the query only.`,
-          { maxTokens: 48, temperature: 0 },
+          { maxTokens: 48, temperature: 0, signal, stopOnAbortSignal: true },
         );
       } finally {
         session.dispose();
       }
+    }, signal);
+    const rewritten = await rewrite.catch((error: unknown) => {
+      if (signal.aborted) return '';
+      throw error;
     });
+    if (signal.aborted) return question;
     const query = rewritten.replace(/\s+/g, ' ').trim().slice(0, 300);
     return query && query.toLowerCase() !== question.toLowerCase() ? `${query} ${question}` : question;
   }
