@@ -43,7 +43,18 @@ export function App({ client = defaultClient() }: { client?: DocentClient }) {
 
   useEffect(() => client.onConnection((state) => setConnection(state)), [client]);
 
-  const openSource = useCallback<OpenSource>((target) => setViewer({ ...target, nonce: Date.now() }), []);
+  // The citation that opened the viewer gets the focus back when it closes (Esc or ×).
+  const opener = useRef<HTMLElement | null>(null);
+  const openSource = useCallback<OpenSource>((target) => {
+    const focused = document.activeElement;
+    if (focused instanceof HTMLElement && focused !== document.body && !focused.closest('.viewer')) opener.current = focused;
+    setViewer({ ...target, nonce: Date.now() });
+  }, []);
+  const closeViewer = useCallback(() => {
+    setViewer(null);
+    if (opener.current?.isConnected) opener.current.focus();
+    opener.current = null;
+  }, []);
   const choose = useCallback(() => fileInput.current?.click(), []);
 
   // A removed document's PDF is closed; the viewer keeps only what the citation copied.
@@ -107,7 +118,7 @@ export function App({ client = defaultClient() }: { client?: DocentClient }) {
       <ChatPanel chat={chat} model={model} documentCount={library.documents.filter((d) => d.status !== 'failed').length} onOpen={openSource} onAddDocuments={choose} />
       {viewer && (
         <Suspense fallback={<section className="viewer" aria-label="Document viewer" aria-busy="true" />}>
-          <Viewer client={client} target={viewer} onClose={() => setViewer(null)} />
+          <Viewer client={client} target={viewer} onClose={closeViewer} />
         </Suspense>
       )}
       <input

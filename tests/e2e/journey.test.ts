@@ -195,10 +195,11 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await page.emulateMedia({ colorScheme: 'dark' });
     await snap(page, '07-viewer-dark');
     await page.emulateMedia({ colorScheme: 'light' });
-    // Esc closes the viewer.
+    // Esc closes the viewer, and the focus goes back to the citation that opened it.
     await viewer.locator('h2').focus();
     await page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached' });
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe(label);
 
     // Shift+Enter adds a line; Enter sends; Esc stops the answer being written.
     await page.getByRole('button', { name: 'New conversation' }).first().click();
@@ -228,6 +229,8 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await snap(page, '07b-reloaded-while-answering');
     await page.getByRole('button', { name: 'Stop answer (Esc)' }).click();
     await writing.waitFor({ state: 'detached', timeout: 120_000 });
+    // Stop gives way to Ask; the focus is in the question box, not lost.
+    expect(await page.evaluate('document.activeElement?.id')).toBe('question');
     expect(await page.locator('[data-answer-state]').last().locator('.answer-status').textContent()).toContain('Stopped');
 
     // A question the library does not cover: said plainly, with the closest passages.

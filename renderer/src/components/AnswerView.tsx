@@ -90,7 +90,8 @@ function Status({ turn }: { turn: AssistantTurn }) {
   let text: ReactNode;
   if (turn.error) return null;
   if (turn.streaming) return null;
-  if (turn.stopped && turn.covered === null) {
+  // Stopped before its first word: said so, not "not backed by a source".
+  if (turn.stopped && (turn.covered === null || !turn.content)) {
     icon = 'stop';
     text = turn.content ? 'Stopped' : 'Stopped before the answer began';
   } else if (turn.covered === false) {
@@ -108,7 +109,7 @@ function Status({ turn }: { turn: AssistantTurn }) {
     <p className="answer-status">
       <Icon name={icon} size={15} />
       {text}
-      {turn.stopped && turn.covered !== null ? <span className="tag">Stopped</span> : null}
+      {turn.stopped && turn.covered !== null && turn.content ? <span className="tag">Stopped</span> : null}
     </p>
   );
 }

@@ -150,7 +150,16 @@ export function ChatPanel({ chat, model, documentCount, onOpen, onAddDocuments }
           aria-describedby="composer-hint"
         />
         {chat.busy ? (
-          <button type="button" className="primary stop" onClick={() => void chat.stop()} aria-label="Stop answer (Esc)">
+          <button
+            type="button"
+            className="primary stop"
+            onClick={() => {
+              // The button goes when the answer ends: the focus moves to the question box, not to nowhere.
+              input.current?.focus();
+              void chat.stop();
+            }}
+            aria-label="Stop answer (Esc)"
+          >
             <Icon name="stop" size={16} /> Stop
           </button>
         ) : (
