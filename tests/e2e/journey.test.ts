@@ -266,10 +266,13 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await snap(page, '09-rename');
     await list.getByRole('textbox', { name: 'Conversation title' }).press('Enter');
     await expect.poll(() => conversations.allTextContents()).toContainEqual(expect.stringContaining('Cables: not in the library'));
+    // Enter (and Escape, below) gives the focus back to the pencil, not to the page body.
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Rename conversation Cables: not in the library');
     await list.getByRole('button', { name: 'Rename conversation Cables: not in the library' }).click();
     await list.getByRole('textbox', { name: 'Conversation title' }).fill('discarded');
     await list.getByRole('textbox', { name: 'Conversation title' }).press('Escape');
     expect((await conversations.allTextContents()).join()).not.toContain('discarded');
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Rename conversation Cables: not in the library');
     const saved = page.waitForEvent('download');
     await list.getByRole('button', { name: 'Export conversation Cables: not in the library as Markdown' }).click();
     const exported = await saved;

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ConversationSummary } from '../../../preload/contract/index.js';
 import type { ChatState } from '../state/useChat.js';
 import { relativeTime } from '../format.js';
@@ -21,19 +21,20 @@ function download(fileName: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
-function TitleEditor({ title, onDone }: { title: string; onDone: (title: string | null) => void }) {
+/** `byKey`: ended with Enter or Escape, so the focus goes back to the pencil (leaving the field put it elsewhere). */
+function TitleEditor({ title, onDone }: { title: string; onDone: (title: string | null, byKey: boolean) => void }) {
   const [value, setValue] = useState(title);
   // Enter or leaving the field keeps the new title; Escape keeps the old one.
-  const finish = (keep: boolean) => {
+  const finish = (keep: boolean, byKey: boolean) => {
     const next = value.trim();
-    onDone(keep && next && next !== title ? next : null);
+    onDone(keep && next && next !== title ? next : null, byKey);
   };
   return (
     <form
       className="conv conv-rename"
       onSubmit={(event) => {
         event.preventDefault();
-        finish(true);
+        finish(true, true);
       }}
     >
       <input
@@ -43,11 +44,11 @@ function TitleEditor({ title, onDone }: { title: string; onDone: (title: string 
         autoFocus
         onFocus={(event) => event.currentTarget.select()}
         onChange={(event) => setValue(event.currentTarget.value)}
-        onBlur={() => finish(true)}
+        onBlur={() => finish(true, false)}
         onKeyDown={(event) => {
           if (event.key === 'Escape') {
             event.preventDefault();
-            finish(false);
+            finish(false, true);
           }
         }}
       />
@@ -57,6 +58,14 @@ function TitleEditor({ title, onDone }: { title: string; onDone: (title: string 
 
 export function Conversations({ chat }: { chat: ChatState }) {
   const [renaming, setRenaming] = useState<number | null>(null);
+  const [refocus, setRefocus] = useState<number | null>(null);
+  const pencils = useRef(new Map<number, HTMLButtonElement>());
+
+  useEffect(() => {
+    if (refocus === null) return;
+    pencils.current.get(refocus)?.focus();
+    setRefocus(null);
+  }, [refocus]);
 
   const exportConversation = async (conversation: ConversationSummary) => {
     const markdown = await chat.exportMarkdown(conversation.id);
@@ -80,8 +89,9 @@ export function Conversations({ chat }: { chat: ChatState }) {
               {renaming === c.id ? (
                 <TitleEditor
                   title={c.title}
-                  onDone={(title) => {
+                  onDone={(title, byKey) => {
                     setRenaming(null);
+                    if (byKey) setRefocus(c.id);
                     if (title !== null) void chat.rename(c.id, title);
                   }}
                 />
@@ -100,7 +110,16 @@ export function Conversations({ chat }: { chat: ChatState }) {
                     </span>
                     <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
                   </button>
-                  <button type="button" className="icon-button reveal" onClick={() => setRenaming(c.id)} aria-label={`Rename conversation ${c.title}`}>
+                  <button
+                    type="button"
+                    className="icon-button reveal"
+                    ref={(button) => {
+                      if (button) pencils.current.set(c.id, button);
+                      else pencils.current.delete(c.id);
+                    }}
+                    onClick={() => setRenaming(c.id)}
+                    aria-label={`Rename conversation ${c.title}`}
+                  >
                     <Icon name="pencil" size={15} />
                   </button>
                   <button
