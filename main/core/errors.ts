@@ -22,6 +22,14 @@ export function errorMessage(error: unknown): string {
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof DocentError) return error.toApiError();
+  // SQLite's SQLITE_READONLY and its extended codes: the file (or, for the journal, its folder)
+  // cannot be written, which the person can fix; not a fault inside Docent.
+  if (String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_READONLY')) {
+    return {
+      code: 'LIBRARY_READ_ONLY',
+      message: `The library cannot be written: its file, or the folder it is in, is read-only (${errorMessage(error)}). Make both writable, or choose another library file.`,
+    };
+  }
   return { code: 'INTERNAL', message: `Something went wrong inside Docent: ${errorMessage(error)}` };
 }
 

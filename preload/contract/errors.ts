@@ -20,6 +20,7 @@ export const ErrorCode = z.enum([
   'ADAPTER_MISMATCH',
   'LIBRARY_LOCKED',
   'LIBRARY_INVALID',
+  'LIBRARY_READ_ONLY',
   'BUSY',
   'INTERNAL',
 ]);

@@ -8,6 +8,7 @@ import { openDatabase, prepared } from '../../main/core/store/database.js';
 import { ConversationStore } from '../../main/core/store/conversations.js';
 import { CLAIM_STALE_MS, DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
 import { migrate, SCHEMA_VERSION } from '../../main/core/store/migrations.js';
+import { toApiError } from '../../main/core/errors.js';
 import { createVectorTable, vectorTableExists, VectorStore } from '../../main/core/store/vectors.js';
 
 function library() {
@@ -325,6 +326,32 @@ describe('the library store', () => {
       expect(loaded()).not.toBe(first);
       theirs.db.close();
       ours.db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a library that cannot be written', () => {
+  it('is named as read-only, not as a fault inside Docent', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-readonly-'));
+    const file = path.join(dir, 'library.sqlite');
+    try {
+      const writable = openDatabase(file);
+      migrate(writable);
+      writable.close();
+      const readOnly = new Database(file, { readonly: true });
+      let thrown: unknown;
+      try {
+        new ConversationStore(readOnly).create('A question');
+      } catch (error) {
+        thrown = error;
+      } finally {
+        readOnly.close();
+      }
+      expect(thrown).toBeDefined();
+      expect(toApiError(thrown)).toMatchObject({ code: 'LIBRARY_READ_ONLY', message: expect.stringContaining('read-only') });
+      expect(toApiError(new Error('boom'))).toMatchObject({ code: 'INTERNAL' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
