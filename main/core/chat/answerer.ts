@@ -99,10 +99,7 @@ export class Answerer {
     const loaded = await this.model();
     const searchQuery = history.length > 0 ? await this.standaloneQuery(request.question, history, loaded.chatWrapper, callbacks.signal) : request.question;
     // Stopped while a follow-up was being rewritten: nothing is retrieved or generated.
-    if (callbacks.signal.aborted) {
-      const nothing: Retrieved = { sources: [], retrievalMs: 0, covered: true };
-      return this.save(answerId, conversationId, { content: '', searchQuery, sources: [], citations: [], covered: true, grounded: false, stopped: true, timings: nothingGenerated(nothing, started) });
-    }
+    if (callbacks.signal.aborted) return this.stoppedBeforeGenerating(answerId, conversationId, searchQuery, { sources: [], retrievalMs: 0, covered: true }, started);
     const retrieving = this.retrieve(request, searchQuery, started);
     // While the question is embedded: the grammar for as many sources as asked for (what the
     // prompt holds unless the context is too small for all of them).
@@ -176,7 +173,7 @@ export class Answerer {
     }, callbacks.signal).catch((error: unknown) => {
       // Stopped while another answer was being written in this context: nothing was generated.
       if (!callbacks.signal.aborted || error !== callbacks.signal.reason) throw error;
-      return this.save(answerId, conversationId, { content: '', searchQuery, sources: found.sources, citations: [], covered: true, grounded: false, stopped: true, timings: nothingGenerated(found, started) });
+      return this.stoppedBeforeGenerating(answerId, conversationId, searchQuery, found, started);
     });
   }
 
@@ -204,6 +201,11 @@ export class Answerer {
       stopped: false,
       timings: nothingGenerated(found, started),
     });
+  }
+
+  /** An answer stopped before the model wrote anything: saved empty, with what was found. */
+  private stoppedBeforeGenerating(answerId: string, conversationId: number, searchQuery: string, found: Retrieved, started: number): Answer {
+    return this.save(answerId, conversationId, { content: '', searchQuery, sources: found.sources, citations: [], covered: true, grounded: false, stopped: true, timings: nothingGenerated(found, started) });
   }
 
   /** Generation that a Stop, even one before the first token, ends with the text so far. */
@@ -236,7 +238,7 @@ export class Answerer {
    */
   private async standaloneQuery(question: string, history: Turn[], chatWrapper: ChatWrapper, signal: AbortSignal): Promise<string> {
     const context = await this.deps.chatModels.context([]);
-    const rewrite = withGeneration(context, async () => {
+    const rewritten = await withGeneration(context, async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper, autoDisposeSequence: true });
       try {
         const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text.slice(0, 500)}`).join('\n');
@@ -247,8 +249,7 @@ export class Answerer {
       } finally {
         session.dispose();
       }
-    }, signal);
-    const rewritten = await rewrite.catch((error: unknown) => {
+    }, signal).catch((error: unknown) => {
       if (signal.aborted) return '';
       throw error;
     });

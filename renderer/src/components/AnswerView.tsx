@@ -90,8 +90,9 @@ function Status({ turn }: { turn: AssistantTurn }) {
   let text: ReactNode;
   if (turn.error) return null;
   if (turn.streaming) return null;
-  // Stopped before its first word: said so, not "not backed by a source".
-  if (turn.stopped && (turn.covered === null || !turn.content)) {
+  // Stopped before its first word: said so, not "not backed by a source"; otherwise a tag.
+  const stoppedEarly = turn.stopped && (turn.covered === null || !turn.content);
+  if (stoppedEarly) {
     icon = 'stop';
     text = turn.content ? 'Stopped' : 'Stopped before the answer began';
   } else if (turn.covered === false) {
@@ -109,7 +110,7 @@ function Status({ turn }: { turn: AssistantTurn }) {
     <p className="answer-status">
       <Icon name={icon} size={15} />
       {text}
-      {turn.stopped && turn.covered !== null && turn.content ? <span className="tag">Stopped</span> : null}
+      {turn.stopped && !stoppedEarly ? <span className="tag">Stopped</span> : null}
     </p>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { ConversationSummary } from '../../../preload/contract/index.js';
 import type { ChatState } from '../state/useChat.js';
 import { relativeTime } from '../format.js';
@@ -58,14 +58,8 @@ function TitleEditor({ title, onDone }: { title: string; onDone: (title: string 
 
 export function Conversations({ chat }: { chat: ChatState }) {
   const [renaming, setRenaming] = useState<number | null>(null);
-  const [refocus, setRefocus] = useState<number | null>(null);
-  const pencils = useRef(new Map<number, HTMLButtonElement>());
-
-  useEffect(() => {
-    if (refocus === null) return;
-    pencils.current.get(refocus)?.focus();
-    setRefocus(null);
-  }, [refocus]);
+  // The conversation whose pencil takes the focus back when it is shown again after a rename.
+  const refocus = useRef<number | null>(null);
 
   const exportConversation = async (conversation: ConversationSummary) => {
     const markdown = await chat.exportMarkdown(conversation.id);
@@ -91,7 +85,7 @@ export function Conversations({ chat }: { chat: ChatState }) {
                   title={c.title}
                   onDone={(title, byKey) => {
                     setRenaming(null);
-                    if (byKey) setRefocus(c.id);
+                    if (byKey) refocus.current = c.id;
                     if (title !== null) void chat.rename(c.id, title);
                   }}
                 />
@@ -114,8 +108,10 @@ export function Conversations({ chat }: { chat: ChatState }) {
                     type="button"
                     className="icon-button reveal"
                     ref={(button) => {
-                      if (button) pencils.current.set(c.id, button);
-                      else pencils.current.delete(c.id);
+                      if (button && refocus.current === c.id) {
+                        refocus.current = null;
+                        button.focus();
+                      }
                     }}
                     onClick={() => setRenaming(c.id)}
                     aria-label={`Rename conversation ${c.title}`}

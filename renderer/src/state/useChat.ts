@@ -174,7 +174,6 @@ export function useChat(client: DocentClient): ChatState {
   }, [flush]);
 
   useEffect(() => {
-    void refreshList();
     const stream = (answerId: string) => {
       let s = streams.current.get(answerId);
       if (!s) streams.current.set(answerId, (s = { text: '', done: null }));
@@ -274,13 +273,12 @@ export function useChat(client: DocentClient): ChatState {
     [client, schedule],
   );
 
-  // After a reload, the conversation this window had open opens again; an answer still being
-  // written in it shows as such, with Stop.
+  // The first list; after a reload, the conversation this window had open opens again (an
+  // answer still being written in it shows as such, with Stop).
   useEffect(() => {
-    if (reopen === null) return;
     let cancelled = false;
     void refreshList().then((listed) => {
-      if (!cancelled && listed?.some((c) => c.id === reopen)) void open(reopen);
+      if (!cancelled && reopen !== null && listed?.some((c) => c.id === reopen)) void open(reopen);
     });
     return () => {
       cancelled = true;
