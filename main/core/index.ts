@@ -235,16 +235,9 @@ export function createCore(options: CoreOptions): Core {
         if (request.conversationId === undefined) await dispatchedQueryVector(request.question);
       }
       const context = await answerer.context(request);
-      // Checked last, so that nothing between it and the question being stored can let another in.
-      if (request.conversationId !== undefined && answering(request.conversationId).length > 0) {
-        throw new DocentError(
-          'BUSY',
-          `Conversation ${request.conversationId} is still answering a question. Wait for that answer or stop it, then ask again.`,
-        );
-      }
-      const question = answerer.start(request);
-      const { conversationId } = question;
       const answerId = randomUUID();
+      const question = answerer.start(request, answerId);
+      const { conversationId } = question;
       const controller = new AbortController();
       const done = answerer
         .answer(answerId, request, question, context, {
@@ -298,7 +291,16 @@ export function createCore(options: CoreOptions): Core {
         for (const answer of running) answer.controller.abort();
         await Promise.allSettled(running.map((answer) => answer.done));
       }
-      conversations.delete(conversationId);
+      // One another process writes (the app and the CLI) cannot be stopped from here.
+      conversations.writeTransaction(() => {
+        if (conversations.answering(conversationId)) {
+          throw new DocentError(
+            'BUSY',
+            `Conversation ${conversationId} is answering a question in another Docent process (the app or the command line). Stop that answer there, or wait for it, then delete the conversation.`,
+          );
+        }
+        conversations.delete(conversationId);
+      });
       return { deleted: conversationId };
     },
 

@@ -148,6 +148,30 @@ describe('grounded answers with the fixture chat model', () => {
     expect(answer.conversationId).toBe(conversationId);
   });
 
+  it('refuses a question in a conversation another process is answering, and takes over its claim once that process is gone', async () => {
+    const { answer } = await ask(core, 'When was the Zanzibar accord signed?');
+    const { conversationId } = answer;
+    const before = value(await core.getConversation({ conversationId })).messages;
+    // Another process (the CLI, say) writing an answer there: its claim, as it stores it, with
+    // the parent of this process standing in for it (it runs).
+    const other = openDatabase(value(await core.libraryInfo({})).dbPath);
+    try {
+      other.prepare(`INSERT INTO answer_claims(conversation_id, owner, pid, renewed_at_ms) VALUES (?, 'the CLI answer', ?, ?)`).run(conversationId, process.ppid, Date.now());
+      const busy = { ok: false, error: { code: 'BUSY', message: expect.stringMatching(/another Docent process/) } };
+      expect(await core.ask({ question: 'And the accord?', conversationId })).toMatchObject(busy);
+      expect(await core.deleteConversation({ conversationId })).toMatchObject(busy);
+      expect(value(await core.getConversation({ conversationId })).messages).toEqual(before);
+      // That process ended without giving the conversation back (killed): the next question takes it over.
+      other.prepare(`UPDATE answer_claims SET pid = 4194305 WHERE conversation_id = ?`).run(conversationId);
+      const next = await ask(core, 'When was the Zanzibar accord signed?', { conversationId });
+      expect(next.answer.conversationId).toBe(conversationId);
+      // Once answered, the conversation is given back: nothing is left claimed.
+      expect(other.prepare(`SELECT count(*) AS n FROM answer_claims`).get()).toEqual({ n: 0 });
+    } finally {
+      other.close();
+    }
+  });
+
   it('deletes a conversation that is answering: the answer is stopped first', async () => {
     const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
     const answered = core.waitForAnswer(answerId);
@@ -340,7 +364,7 @@ describe('answers that meet a model change or a failure', () => {
     const { answerer, conversations, close } = await answererWith(() => Promise.reject(new Error('the search failed')));
     const request = AskRequest.parse({ question: 'When was the Zanzibar accord signed?' });
     try {
-      const fresh = answerer.start(request);
+      const fresh = answerer.start(request, 'a1');
       expect(conversations.messages(fresh.conversationId)).toHaveLength(1);
       const context = await answerer.context(request);
       await expect(answerer.answer('a1', request, fresh, context, callbacks)).rejects.toThrow('the search failed');
@@ -349,12 +373,12 @@ describe('answers that meet a model change or a failure', () => {
       // In an existing conversation only the question goes; the turns before it stay.
       const kept = conversations.create('kept');
       conversations.addUserMessage(kept, 'an earlier question');
-      const followUp = answerer.start({ ...request, conversationId: kept });
+      const followUp = answerer.start({ ...request, conversationId: kept }, 'a2');
       await expect(answerer.answer('a2', request, followUp, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
 
       // A conversation made for the question stays if something else was said in it meanwhile.
-      const made = answerer.start(request);
+      const made = answerer.start(request, 'a3');
       conversations.addUserMessage(made.conversationId, 'asked while the first waited');
       await expect(answerer.answer('a3', request, made, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(made.conversationId).map((m) => m.content)).toEqual(['asked while the first waited']);
@@ -372,11 +396,11 @@ describe('answers that meet a model change or a failure', () => {
       // Two other adapter sets take its place, as when scales are tried while it waits.
       for (const scale of [0.5, 0.25]) await chatModels.context([{ path: models.loraMatching, scale }]);
       expect(context.disposed).toBe(true);
-      const question = answerer.start(request);
+      const question = answerer.start(request, 'a1');
       await expect(answerer.answer('a1', request, question, context, callbacks)).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/unloaded before it began/) });
       expect(conversations.get(question.conversationId)).toBeNull();
       // Asked again, it gets a context and an answer.
-      const again = answerer.start(request);
+      const again = answerer.start(request, 'a2');
       const answer = await answerer.answer('a2', request, again, await answerer.context(request), callbacks);
       expect(answer).toMatchObject({ covered: true, sources: [expect.objectContaining({ title: 'Notes' })] });
     } finally {

@@ -4,6 +4,7 @@ import type { AskRequest} from '../../../preload/contract/index.js';
 import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
 import { withGeneration, type ChatModels } from '../llm/chat-model.js';
+import { CLAIM_STALE_MS, ignoreFailure } from '../store/claims.js';
 import type { ConversationStore } from '../store/conversations.js';
 import { isCovered, type CoverageSettings } from './coverage.js';
 import { findMarkers, settledStream, finishedText } from './grammar.js';
@@ -43,11 +44,17 @@ export const NO_CHAT_MODEL =
 export class Answerer {
   constructor(private readonly deps: AnswerDeps) {}
 
-  /** Creates the conversation if needed and records the question; the answer follows in `answer`. */
-  start(request: ParsedAsk): Question {
+  /**
+   * Creates the conversation if needed, takes it for the answer `answerId` and records the
+   * question; the answer follows in `answer`, which gives the conversation back. A conversation
+   * in which another answer is still being written, by this process or another (the app and the
+   * CLI), is refused with BUSY: two answers at once would interleave in it.
+   */
+  start(request: ParsedAsk, answerId: string): Question {
     const { conversations } = this.deps;
-    // One commit, not three: it is on the way to the first token.
-    return conversations.transaction(() => {
+    // One commit, not three: it is on the way to the first token. It holds the write lock from
+    // its start, so that no other process can take the conversation between the check and the claim.
+    return conversations.writeTransaction(() => {
       let conversationId = request.conversationId;
       let history: Turn[] = [];
       const newConversation = conversationId === undefined;
@@ -58,6 +65,12 @@ export class Answerer {
         throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
       } else {
         history = conversations.turns(conversationId);
+      }
+      if (!conversations.claimAnswer(conversationId, answerId)) {
+        throw new DocentError(
+          'BUSY',
+          `Conversation ${conversationId} is still answering a question, here or in another Docent process (the app or the command line). Wait for that answer or stop it, then ask again.`,
+        );
       }
       const messageId = conversations.addUserMessage(conversationId, request.question);
       return { conversationId, messageId, newConversation, history };
@@ -79,11 +92,20 @@ export class Answerer {
 
   /** The answer to a question `start` recorded; if it fails, the question is taken back. */
   async answer(answerId: string, request: ParsedAsk, question: Question, context: LlamaContext, callbacks: AnswerCallbacks): Promise<Answer> {
+    const { conversations } = this.deps;
+    const { conversationId } = question;
+    // An answer can take longer than a claim lasts unrenewed (a long one, from a large model on a CPU).
+    const renewing = setInterval(() => ignoreFailure(() => conversations.renewAnswer(conversationId, answerId)), CLAIM_STALE_MS / 4);
+    renewing.unref();
     try {
-      return await this.answerRecorded(answerId, request, question.conversationId, question.history, context, callbacks);
+      return await this.answerRecorded(answerId, request, conversationId, question.history, context, callbacks);
     } catch (error) {
-      this.deps.conversations.withdrawQuestion(question);
+      conversations.withdrawQuestion(question);
       throw error;
+    } finally {
+      clearInterval(renewing);
+      // If this fails (the library became unwritable), the claim is taken over once this process ends.
+      ignoreFailure(() => conversations.releaseAnswer(conversationId, answerId));
     }
   }
 

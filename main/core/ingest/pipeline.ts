@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiError, IngestFileResult, IngestProgressEvent } from '../../../preload/contract/index.js';
 import type { Embedder } from '../llm/embedder.js';
-import { CLAIM_STALE_MS, fileTitle, type ChunkRecord, type DocumentStore, type PageRecord } from '../store/documents.js';
+import { CLAIM_STALE_MS, ignoreFailure } from '../store/claims.js';
+import { fileTitle, type ChunkRecord, type DocumentStore, type PageRecord } from '../store/documents.js';
 import { normalize } from '../store/vectors.js';
 import { chunkText } from './chunker.js';
 import { boxesForSpan } from './layout.js';
@@ -55,14 +56,6 @@ function unreadable(file: string, error: unknown): string {
       return `Docent may not read ${file} (permission denied).`;
     default:
       return `Could not read ${file}: ${errorMessage(error)}`;
-  }
-}
-
-function attempt(work: () => void): void {
-  try {
-    work();
-  } catch {
-    // Said where it is called.
   }
 }
 
@@ -142,7 +135,7 @@ export class Ingestor {
     }
     // A renewal or release that fails (the file locked by another writer for seconds) is retried
     // by the next renewal, or left to be taken over: it must not end the process or the batch.
-    const renewing = setInterval(() => attempt(() => this.store.renewClaim(contentHash, owner)), CLAIM_STALE_MS / 4);
+    const renewing = setInterval(() => ignoreFailure(() => this.store.renewClaim(contentHash, owner)), CLAIM_STALE_MS / 4);
     renewing.unref();
     // Every write of this ingest checks, in its transaction, that the claim is still this one's.
     const claimed: Claimed = (write) => {
@@ -156,7 +149,7 @@ export class Ingestor {
       return result({ outcome: 'cancelled', error: { code: 'CANCELLED', message: TAKEN_OVER } });
     } finally {
       clearInterval(renewing);
-      attempt(() => this.store.releaseClaim(contentHash, owner));
+      ignoreFailure(() => this.store.releaseClaim(contentHash, owner));
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Citation, ConversationSummary, Message, Source, Timings } from '../../../preload/contract/index.js';
+import { Claims } from './claims.js';
 import { prepared, type Db } from './database.js';
 import { newId } from './migrations.js';
 
@@ -51,7 +52,10 @@ const ASK_SQL = {
 
 /** Conversations, their messages and the citations of each answer, in the library file. */
 export class ConversationStore {
+  private readonly answers: Claims;
+
   constructor(private readonly db: Db) {
+    this.answers = new Claims(db, 'answer_claims', 'conversation_id');
     // Prepared when the library opens rather than on the way to a first answer's first token.
     for (const sql of Object.values(ASK_SQL)) prepared(db, sql);
   }
@@ -59,6 +63,33 @@ export class ConversationStore {
   /** Runs `work` in one transaction (nested calls join the outer one). */
   transaction<T>(work: () => T): T {
     return this.db.transaction(work)();
+  }
+
+  /** Runs `work` in one transaction that holds the write lock from its start: for a check and the write it allows. */
+  writeTransaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /**
+   * Takes the conversation for the answer `answerId` unless an answer still being written holds
+   * it, in this process or another one (the app and the CLI); one left by a process that died is
+   * taken over. Released with releaseAnswer, renewed with renewAnswer while it is written.
+   */
+  claimAnswer(conversationId: number, answerId: string): boolean {
+    return this.answers.take(conversationId, answerId);
+  }
+
+  renewAnswer(conversationId: number, answerId: string): void {
+    this.answers.renew(conversationId, answerId);
+  }
+
+  releaseAnswer(conversationId: number, answerId: string): void {
+    this.answers.release(conversationId, answerId);
+  }
+
+  /** Whether an answer is being written in the conversation, by this process or another. */
+  answering(conversationId: number): boolean {
+    return this.answers.heldByAnyone(conversationId);
   }
 
   create(title: string): number {

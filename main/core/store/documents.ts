@@ -1,6 +1,6 @@
 import type { ApiError, DocumentInfo, DocumentStatus, TextBox } from '../../../preload/contract/index.js';
 import nodePath from 'node:path';
-import { processRuns } from '../processes.js';
+import { Claims } from './claims.js';
 import { prepared, type Db } from './database.js';
 import { newId } from './migrations.js';
 import type { VectorStore } from './vectors.js';
@@ -81,10 +81,13 @@ const ANY_READY = `SELECT 1 FROM documents WHERE status = 'ready' LIMIT 1`;
  * transaction together with the chunks' FTS rows (by trigger) and vectors.
  */
 export class DocumentStore {
+  private readonly claims: Claims;
+
   constructor(
     private readonly db: Db,
     private readonly vectors: () => VectorStore | null,
   ) {
+    this.claims = new Claims(db, 'ingest_claims', 'content_hash');
     // Asked twice on the way to every answer's first token: prepared when the library opens.
     prepared(db, ANY_READY);
   }
@@ -104,30 +107,7 @@ export class DocumentStore {
    * renewed its claim within CLAIM_STALE_MS. A claim left by a process that died is taken over.
    */
   claim(contentHash: string, owner: string): boolean {
-    return this.db
-      .transaction(() => {
-        const held = this.heldClaim(contentHash);
-        if (held && held.owner !== owner && live(held)) return false;
-        ownClaims.add(owner);
-        prepared(this.db, `INSERT OR REPLACE INTO ingest_claims(content_hash, owner, pid, renewed_at_ms) VALUES (?, ?, ?, ?)`).run(
-          contentHash,
-          owner,
-          process.pid,
-          Date.now(),
-        );
-        return true;
-      })
-      .immediate();
-  }
-
-  /** Whether an ingest still running holds a claim on these bytes. */
-  private claimedElsewhere(contentHash: string): boolean {
-    const held = this.heldClaim(contentHash);
-    return held !== undefined && live(held);
-  }
-
-  private heldClaim(contentHash: string): Claim | undefined {
-    return prepared(this.db, `SELECT owner, pid, renewed_at_ms AS renewedAtMs FROM ingest_claims WHERE content_hash = ?`).get(contentHash) as Claim | undefined;
+    return this.claims.take(contentHash, owner);
   }
 
   /**
@@ -138,7 +118,7 @@ export class DocumentStore {
   whileClaimed(contentHash: string, owner: string, write: () => void): boolean {
     return this.db
       .transaction(() => {
-        if (!prepared(this.db, `SELECT 1 FROM ingest_claims WHERE content_hash = ? AND owner = ?`).get(contentHash, owner)) return false;
+        if (!this.claims.holds(contentHash, owner)) return false;
         write();
         return true;
       })
@@ -147,12 +127,11 @@ export class DocumentStore {
 
   /** Says the claim's owner is still at work (a long document). */
   renewClaim(contentHash: string, owner: string): void {
-    prepared(this.db, `UPDATE ingest_claims SET renewed_at_ms = ? WHERE content_hash = ? AND owner = ?`).run(Date.now(), contentHash, owner);
+    this.claims.renew(contentHash, owner);
   }
 
   releaseClaim(contentHash: string, owner: string): void {
-    prepared(this.db, `DELETE FROM ingest_claims WHERE content_hash = ? AND owner = ?`).run(contentHash, owner);
-    ownClaims.delete(owner);
+    this.claims.release(contentHash, owner);
   }
 
   findByHash(contentHash: string): DocumentInfo | null {
@@ -290,7 +269,7 @@ export class DocumentStore {
         status: DocumentStatus;
       }[];
       for (const other of others) {
-        if (other.status === 'ready' || other.status === 'failed' || !this.claimedElsewhere(other.contentHash)) this.deleteRows(other.id, true);
+        if (other.status === 'ready' || other.status === 'failed' || !this.claims.heldByAnyone(other.contentHash)) this.deleteRows(other.id, true);
       }
     })();
   }
@@ -330,25 +309,6 @@ export class DocumentStore {
       toInfo,
     );
   }
-}
-
-/** A claim not renewed for this long is given up, even if its process id runs (a reused id). */
-export const CLAIM_STALE_MS = 10 * 60_000;
-
-/** The claims this process holds: one with this process's id and another owner was left by an earlier process given the same id (in a container, every run is pid 1). */
-const ownClaims = new Set<string>();
-
-/** An ingest's claim on a file's bytes (a row of ingest_claims). */
-interface Claim {
-  owner: string;
-  pid: number;
-  renewedAtMs: number;
-}
-
-/** A claim whose process runs and has renewed it lately. */
-function live(claim: Claim): boolean {
-  if (claim.pid === process.pid) return ownClaims.has(claim.owner);
-  return Date.now() - claim.renewedAtMs < CLAIM_STALE_MS && processRuns(claim.pid);
 }
 
 /** The title of a document whose PDF names none: its file name without the extension. */

@@ -167,6 +167,16 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
     renewed_at_ms INTEGER NOT NULL
   ) STRICT;
   `,
+  `
+  -- Which answer is being written in which conversation, so that two processes (the app and the
+  -- CLI) never answer in one conversation at once: see ConversationStore.claimAnswer.
+  CREATE TABLE answer_claims (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    renewed_at_ms INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** SQL for the id of a new row of `table`: after every id it holds and every id removed from it. */
