@@ -254,6 +254,9 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     const list = page.getByRole('region', { name: 'Conversations' });
     // A double-click on a conversation that is not open opens it and edits its title.
     const rows = list.locator('li');
+    // A title has the row's whole width (less its padding): its actions lie over it, shown on hover or focus.
+    const widths = await rows.first().evaluate((row) => ({ row: row.clientWidth, title: row.querySelector('.conv-title')!.clientWidth }));
+    expect(widths.title).toBeGreaterThan(widths.row - 20);
     const open = await rows.evaluateAll((items) => items.findIndex((item) => item.classList.contains('active')));
     await list.locator('li:not(.active) button.conv').first().dblclick();
     await list.getByRole('textbox', { name: 'Conversation title' }).waitFor({ timeout: 5_000 });

@@ -104,35 +104,38 @@ export function Conversations({ chat }: { chat: ChatState }) {
                     </span>
                     <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
                   </button>
-                  <button
-                    type="button"
-                    className="icon-button reveal"
-                    ref={(button) => {
-                      if (button && refocus.current === c.id) {
-                        refocus.current = null;
-                        button.focus();
-                      }
-                    }}
-                    onClick={() => setRenaming(c.id)}
-                    aria-label={`Rename conversation ${c.title}`}
-                  >
-                    <Icon name="pencil" size={15} />
-                  </button>
-                  <button
-                    type="button"
-                    className="icon-button reveal"
-                    onClick={() => void exportConversation(c)}
-                    aria-label={`Export conversation ${c.title} as Markdown`}
-                  >
-                    <Icon name="download" size={15} />
-                  </button>
-                  <ConfirmedRemove
-                    label={`Delete conversation ${c.title}`}
-                    action="Delete"
-                    onConfirm={() => void chat.remove(c.id)}
-                    disabled={chat.busy && c.id === chat.activeId}
-                    iconSize={15}
-                  />
+                  {/* Over the end of the title, shown on hover or focus: a title uses the row's whole width. */}
+                  <div className="conv-actions">
+                    <button
+                      type="button"
+                      className="icon-button reveal"
+                      ref={(button) => {
+                        if (button && refocus.current === c.id) {
+                          refocus.current = null;
+                          button.focus();
+                        }
+                      }}
+                      onClick={() => setRenaming(c.id)}
+                      aria-label={`Rename conversation ${c.title}`}
+                    >
+                      <Icon name="pencil" size={15} />
+                    </button>
+                    <button
+                      type="button"
+                      className="icon-button reveal"
+                      onClick={() => void exportConversation(c)}
+                      aria-label={`Export conversation ${c.title} as Markdown`}
+                    >
+                      <Icon name="download" size={15} />
+                    </button>
+                    <ConfirmedRemove
+                      label={`Delete conversation ${c.title}`}
+                      action="Delete"
+                      onConfirm={() => void chat.remove(c.id)}
+                      disabled={chat.busy && c.id === chat.activeId}
+                      iconSize={15}
+                    />
+                  </div>
                 </>
               )}
             </li>
