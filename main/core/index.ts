@@ -271,10 +271,13 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async getConversation({ conversationId }) {
+      const conversation = conversationOrThrow(conversationId);
+      const here = answering(conversationId)[0]?.answerId ?? null;
       return {
-        conversation: conversationOrThrow(conversationId),
+        conversation,
         messages: conversations.messages(conversationId),
-        answering: answering(conversationId)[0]?.answerId ?? null,
+        answering: here,
+        answeringElsewhere: here === null && conversations.answering(conversationId),
       };
     },
 
@@ -305,7 +308,8 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async exportConversation({ conversationId }) {
-      return { markdown: conversationMarkdown(conversationOrThrow(conversationId), conversations.messages(conversationId)) };
+      const conversation = conversationOrThrow(conversationId);
+      return { markdown: conversationMarkdown(conversation, conversations.messages(conversationId), { answering: conversations.answering(conversationId) }) };
     },
 
     async loadChatModel({ path: file }) {

@@ -59,6 +59,11 @@ export const methods = {
       messages: z.array(Message),
       /** The answer being written in it (its events still to come), if one is: a window reopened mid-answer follows it. */
       answering: z.string().nullable(),
+      /**
+       * An answer to its last question is being written by another process that shares the
+       * library (the app and the CLI): it is here once that process saves it.
+       */
+      answeringElsewhere: z.boolean(),
     }),
   },
   renameConversation: {

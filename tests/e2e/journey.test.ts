@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../main/core/store/database.js';
 import { ensureFixtureModels } from '../fixtures/gguf/models.js';
 import { GEOTOPO, KNOWN_FACTS_PDF } from '../fixtures/paths.js';
 import { KNOWN_FACTS } from '../fixtures/pdf.js';
@@ -296,6 +297,32 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await expect.poll(() => conversations.count()).toBe(3);
     const stored = await app.core.listConversations({});
     expect(stored.ok && stored.value.conversations.map((c) => c.title)).not.toContain('Cables: not in the library');
+
+    // A question whose process ended before it saved the answer (killed), as another process
+    // (the CLI) leaves it in the library: it says so. While another process that runs (this
+    // one's parent stands in) holds the conversation, it says the answer is being written there.
+    const wasOpen = await page.evaluate<string>(`sessionStorage.getItem('docent.conversation')`);
+    const other = openDatabase(path.join(app.dir, 'library.sqlite'));
+    try {
+      const killedIn = Number(other.prepare(`INSERT INTO conversations(title, created_at, updated_at) VALUES ('Killed mid-answer', datetime('now'), datetime('now'))`).run().lastInsertRowid);
+      other.prepare(`INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'user', 'Asked from the command line?', datetime('now'))`).run(killedIn);
+      await page.reload();
+      const killed = list.locator('li', { hasText: 'Killed mid-answer' }).locator('button.conv');
+      await killed.click();
+      await page.getByText('Not answered: Docent ended before it saved this answer').waitFor();
+      other.prepare(`INSERT INTO answer_claims(conversation_id, owner, pid, renewed_at_ms) VALUES (?, 'the CLI answer', ?, ?)`).run(killedIn, process.ppid, Date.now());
+      await list.locator('li:not(.active) button.conv').first().click();
+      await killed.click();
+      await page.getByText('Being answered in another Docent process').waitFor();
+      expect(await page.getByText('Not answered').count()).toBe(0);
+      other.prepare(`DELETE FROM conversations WHERE id = ?`).run(killedIn);
+    } finally {
+      other.close();
+    }
+    // The reload reopens the conversation the window had open before.
+    await page.evaluate(`sessionStorage.setItem('docent.conversation', ${JSON.stringify(wasOpen)})`);
+    await page.reload();
+    await expect.poll(() => conversations.count()).toBe(3);
 
     // Removing the document empties the library; the saved answer keeps its citations.
     await page.getByRole('button', { name: 'Remove Known Facts Report' }).click({ force: true });

@@ -137,7 +137,7 @@ describe('grounded answers with the fixture chat model', () => {
   it('refuses a second question in a conversation still answering one, storing nothing', async () => {
     const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
     // A window that opens the conversation now can follow the answer being written.
-    expect(value(await core.getConversation({ conversationId })).answering).toBe(answerId);
+    expect(value(await core.getConversation({ conversationId }))).toMatchObject({ answering: answerId, answeringElsewhere: false });
     const second = await core.ask({ question: 'And the accord?', conversationId });
     expect(second).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/still answering a question/) } });
     value(await core.stopAnswer({ answerId }));
@@ -160,9 +160,14 @@ describe('grounded answers with the fixture chat model', () => {
       const busy = { ok: false, error: { code: 'BUSY', message: expect.stringMatching(/another Docent process/) } };
       expect(await core.ask({ question: 'And the accord?', conversationId })).toMatchObject(busy);
       expect(await core.deleteConversation({ conversationId })).toMatchObject(busy);
-      expect(value(await core.getConversation({ conversationId })).messages).toEqual(before);
+      expect(value(await core.getConversation({ conversationId }))).toMatchObject({ messages: before, answering: null, answeringElsewhere: true });
+      // Its question is stored with its claim, and an export made meanwhile says its answer is still being written.
+      other.prepare(`INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'user', 'Asked from the CLI', datetime('now'))`).run(conversationId);
+      expect(value(await core.exportConversation({ conversationId })).markdown).toMatch(/Asked from the CLI\n\n_Its answer was still being written when this was exported\._\n$/);
       // That process ended without giving the conversation back (killed): the next question takes it over.
       other.prepare(`UPDATE answer_claims SET pid = 4194305 WHERE conversation_id = ?`).run(conversationId);
+      expect(value(await core.getConversation({ conversationId })).answeringElsewhere).toBe(false);
+      expect(value(await core.exportConversation({ conversationId })).markdown).toContain('Asked from the CLI\n\n_Not answered: Docent ended before it saved this answer');
       const next = await ask(core, 'When was the Zanzibar accord signed?', { conversationId });
       expect(next.answer.conversationId).toBe(conversationId);
       // Once answered, the conversation is given back: nothing is left claimed.

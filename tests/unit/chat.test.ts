@@ -229,6 +229,22 @@ describe('Markdown export', () => {
     expect(markdown).toContain('**Docent:** It is\n\n_Stopped before it was finished._\n\nSources it was given');
   });
 
+  it('says which questions have no answer: one its process ended before saving, and one still being written', () => {
+    const question = (id: number, content: string) => ({ id, role: 'user' as const, content, citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' });
+    const answer = { id: 3, role: 'assistant' as const, content: 'Long.', citations: [], sources: [], covered: true, grounded: false, stopped: false, timings: null, createdAt: '' };
+    const conversation = { id: 1, title: 'Bridges', messages: 4, createdAt: '', updatedAt: '' };
+    const messages = [question(1, 'Killed while answered?'), question(2, 'How long is it?'), answer, question(4, 'And how high?')];
+    const ended = '_Not answered: Docent ended before it saved this answer (it was closed, or it crashed)._';
+    const writing = '_Its answer was still being written when this was exported._';
+    const idle = conversationMarkdown(conversation, messages);
+    expect(idle).toContain(`**You:** Killed while answered?\n\n${ended}\n\n**You:** How long is it?\n\n**Docent:** Long.`);
+    expect(idle).toMatch(new RegExp(`And how high\\?\n\n${ended.replace(/[().]/g, '\\$&')}\n$`));
+    const answering = conversationMarkdown(conversation, messages, { answering: true });
+    expect(answering).toContain(`**You:** Killed while answered?\n\n${ended}`);
+    expect(answering).toMatch(/And how high\?\n\n_Its answer was still being written when this was exported\._\n$/);
+    expect(answering.split(writing)).toHaveLength(2);
+  });
+
   it('labels what an answer without citations was given apart from the closest passages of one not covered', () => {
     const answer = (covered: boolean) => ({ id: 2, role: 'assistant' as const, content: 'Hm.', citations: [], sources: [source(1, 'It spans the harbour.')], covered, grounded: false, stopped: false, timings: null, createdAt: '' });
     const conversation = { id: 1, title: 'Bridges', messages: 2, createdAt: '', updatedAt: '' };

@@ -5,9 +5,11 @@ import type { Citation, ConversationSummary, Message, Source } from '../../../pr
 import { excerpt, oneLine } from '../text.js';
 
 const EXCERPT_CHARS = 240;
+const NOT_ANSWERED = 'Not answered: Docent ended before it saved this answer (it was closed, or it crashed).';
+const ANSWER_BEING_WRITTEN = 'Its answer was still being written when this was exported.';
 
 /**
- * A conversation as Markdown: each question and answer (marked when it was stopped), then the
+ * A conversation as Markdown: each question and answer (marked when it was stopped, or missing), then the
  * sources each answer cited (an answer that cites none: the sources it was given; one the library
  * does not cover: the closest passages).
  *
@@ -15,14 +17,19 @@ const EXCERPT_CHARS = 240;
  * whatever Markdown would read as syntax (an asterisk in a PDF, a fence in a question). Answers
  * are Markdown already, as the app shows them, and are kept as written.
  */
-export function conversationMarkdown(conversation: ConversationSummary, messages: readonly Message[]): string {
+export function conversationMarkdown(conversation: ConversationSummary, messages: readonly Message[], state = { answering: false }): string {
   const blocks = [
     plain([{ type: 'heading', depth: 1, children: [text(oneLine(conversation.title))] }]),
     plain([paragraph([{ type: 'emphasis', children: [text(`Exported from Docent on ${new Date().toISOString().slice(0, 10)}.`)] }])]),
   ];
-  for (const message of messages) {
+  for (const [i, message] of messages.entries()) {
     if (message.role === 'user') {
       blocks.push(plain([paragraph([{ type: 'strong', children: [text('You:')] }, text(' '), ...lines(message.content)])]));
+      // A question without its answer: one still being written, or one its process never saved.
+      if (messages[i + 1]?.role !== 'assistant') {
+        const last = i === messages.length - 1;
+        blocks.push(plain([paragraph([{ type: 'emphasis', children: [text(last && state.answering ? ANSWER_BEING_WRITTEN : NOT_ANSWERED)] }])]));
+      }
       continue;
     }
     blocks.push(answerBlock(message.content));

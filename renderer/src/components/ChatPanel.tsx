@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { Fragment, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { ChatState } from '../state/useChat.js';
 import type { ModelState } from '../state/useModel.js';
 import { plural } from '../format.js';
@@ -118,11 +118,20 @@ export function ChatPanel({ chat, model, documentCount, onOpen, onAddDocuments }
         {chat.turns.length === 0 ? (
           <EmptyChat documentCount={documentCount} hasModel={Boolean(model.status?.chatModel)} onAddDocuments={onAddDocuments} />
         ) : (
-          chat.turns.map((turn) =>
+          chat.turns.map((turn, i) =>
             turn.role === 'user' ? (
-              <div key={turn.key} className="question">
-                <p>{turn.content}</p>
-              </div>
+              <Fragment key={turn.key}>
+                <div className="question">
+                  <p>{turn.content}</p>
+                </div>
+                {chat.turns[i + 1]?.role !== 'assistant' && (
+                  <p className="unanswered">
+                    {turn.key === chat.answeredElsewhere
+                      ? 'Being answered in another Docent process (the command line, say). Open this conversation again once it has ended to see the answer.'
+                      : 'Not answered: Docent ended before it saved this answer (it was closed, or it crashed).'}
+                  </p>
+                )}
+              </Fragment>
             ) : (
               <AnswerView key={turn.key} turn={turn} onOpen={onOpen} waitingFor={waitingFor} />
             ),

@@ -34,6 +34,11 @@ export interface ChatState {
   /** The answer being written, if any. */
   busy: boolean;
   loadError: string | null;
+  /**
+   * The key of the open conversation's last question when another process sharing the library
+   * (the CLI, say) was writing its answer as the conversation was opened.
+   */
+  answeredElsewhere: string | null;
   ask(question: string): Promise<void>;
   stop(): Promise<void>;
   open(conversationId: number): Promise<void>;
@@ -120,6 +125,7 @@ export function useChat(client: DocentClient): ChatState {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [answeredElsewhere, setAnsweredElsewhere] = useState<string | null>(null);
 
   // Events may arrive before ask() replies with the answer's id, so every stream is buffered.
   const streams = useRef(new Map<string, Stream>());
@@ -252,6 +258,7 @@ export function useChat(client: DocentClient): ChatState {
       setLoadError(null);
       setActiveId(conversationId);
       const turns = result.value.messages.map(fromMessage);
+      setAnsweredElsewhere(result.value.answeringElsewhere ? (turns.at(-1)?.key ?? null) : null);
       const answerId = result.value.answering;
       if (answerId !== null) {
         const key = nextKey('a');
@@ -290,6 +297,7 @@ export function useChat(client: DocentClient): ChatState {
     setActiveId(null);
     setTurns([]);
     setLoadError(null);
+    setAnsweredElsewhere(null);
   }, []);
 
   const startNew = useCallback(() => {
@@ -332,5 +340,5 @@ export function useChat(client: DocentClient): ChatState {
     [client],
   );
 
-  return { conversations, activeId, turns, busy, loadError, ask, stop, open, startNew, remove, rename, exportMarkdown };
+  return { conversations, activeId, turns, busy, loadError, answeredElsewhere, ask, stop, open, startNew, remove, rename, exportMarkdown };
 }
