@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import type { AdapterRef, Answer, ErrorCode } from '../../preload/contract/index.js';
+import { MAX_ADAPTERS, type AdapterRef, type Answer, type ErrorCode } from '../../preload/contract/index.js';
 import { NO_CHAT_MODEL } from '../core/chat/answerer.js';
 import { toApiError } from '../core/errors.js';
 import type { Core } from '../core/index.js';
@@ -50,6 +50,7 @@ const { min: minScale, max: maxScale } = LIMITS.adapterScale;
  * name (C:\style.gguf, C:style.gguf), so a bad scale is reported as one, not as a missing file.
  */
 function adapterOption(value: string, previous: AdapterRef[] = []): AdapterRef[] {
+  if (previous.length >= MAX_ADAPTERS) throw new InvalidArgumentError(`at most ${MAX_ADAPTERS} adapters can be attached to one answer.`);
   const colon = value.lastIndexOf(':');
   const tail = value.slice(colon + 1);
   let ref: AdapterRef = { path: value, scale: 1 };
@@ -350,11 +351,11 @@ export function registerChatCommands(program: Command): void {
     .command('export')
     .description('print a conversation as Markdown, with its sources')
     .argument('<conversation id>', 'conversation id', conversationId)
-    .option('-o, --output <file>', 'write to this file instead of stdout', fileName)
+    .option('-o, --output <file>', 'write to this file instead of stdout (- is stdout)', fileName)
     .action(async (id: number, options: CommonOptions & { output?: string }) => {
       await withCore(options, async (core) => {
         const { markdown } = unwrap(await core.exportConversation({ conversationId: id }));
-        if (options.output) {
+        if (options.output !== undefined && options.output !== '-') {
           const file = path.resolve(options.output);
           writeOutput(file, markdown);
           print(options, { path: file }, `Wrote conversation ${id} to ${file}.`);

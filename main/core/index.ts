@@ -158,7 +158,15 @@ export function createCore(options: CoreOptions): Core {
       if (document.status === 'failed') {
         throw new DocentError('INVALID_INPUT', `Document ${id} (${document.title}) is not in the index: it failed (${document.error?.message ?? 'no reason recorded'}). Ingest its file again or remove it.`);
       }
-      if (document.status !== 'ready') throw new DocentError('INVALID_INPUT', `Document ${id} (${document.title}) is still being indexed. Search it once it is ready.`);
+      if (document.status === 'ready') continue;
+      if (library.documents.beingIndexed(document.contentHash)) {
+        throw new DocentError('INVALID_INPUT', `Document ${id} (${document.title}) is still being indexed. Search it once it is ready.`);
+      }
+      // Its ingest ended without finishing (the process was killed or crashed).
+      throw new DocentError(
+        'INVALID_INPUT',
+        `Document ${id} (${document.title}) was not fully indexed: its ingest stopped before the end. Ingest ${document.path} again to resume it, then search it.`,
+      );
     }
   }
 

@@ -10,14 +10,17 @@ export const AdapterRef = z.object({
 });
 export type AdapterRef = z.input<typeof AdapterRef>;
 
+/** Adapters one answer can attach. */
+export const MAX_ADAPTERS = 8;
+
 /** Passages an answer's prompt holds unless the request asks for another number. */
 export const DEFAULT_ASK_SOURCES = 6;
 
 export const AskRequest = z.object({
-  question: z.string().trim().min(1, 'The question is empty.').max(4000),
+  question: z.string().trim().min(1, 'The question is empty.').max(4000, 'The question is too long: at most 4000 characters.'),
   conversationId: ConversationId.optional(),
   documentIds: z.array(DocumentId).optional(),
-  adapters: z.array(AdapterRef).max(8).default([]),
+  adapters: z.array(AdapterRef).max(MAX_ADAPTERS, `At most ${MAX_ADAPTERS} adapters can be attached to one answer.`).default([]),
   temperature: z.number().min(0).max(2).default(0),
   maxTokens: z.number().int().min(1).max(4096).default(512),
   /** Passages retrieved for the prompt (fewer if the token budget is short). */

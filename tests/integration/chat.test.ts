@@ -375,12 +375,17 @@ describe('answers that meet a model change or a failure', () => {
       await expect(answerer.answer('a1', request, fresh, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.get(fresh.conversationId)).toBeNull();
 
-      // In an existing conversation only the question goes; the turns before it stay.
+      // In an existing conversation only the question goes; the turns before it stay, and so
+      // does its place in the list (when it last changed).
       const kept = conversations.create('kept');
       conversations.addUserMessage(kept, 'an earlier question');
+      const before = conversations.get(kept)!.updatedAt;
+      await new Promise((resolve) => setTimeout(resolve, 5));
       const followUp = answerer.start({ ...request, conversationId: kept }, 'a2');
+      expect(conversations.get(kept)!.updatedAt).not.toBe(before);
       await expect(answerer.answer('a2', request, followUp, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
+      expect(conversations.get(kept)!.updatedAt).toBe(before);
 
       // A conversation made for the question stays if something else was said in it meanwhile.
       const made = answerer.start(request, 'a3');

@@ -326,6 +326,7 @@ describe('docent CLI', () => {
       [['conversations', 'rename', '1', 'x'.repeat(201), '--db', db], /title is 201 characters long; at most 200/],
       [['ask', 'q', '--adapter', 'style.gguf:abc', '--db', db], /--adapter.*scale "abc".*from 0 to 4/],
       [['ask', 'q', '--adapter', 'style.gguf:5', '--db', db], /--adapter.*scale "5".*from 0 to 4/],
+      [['ask', 'q', ...Array.from({ length: 9 }, (_, i) => ['--adapter', `style${i}.gguf`]).flat(), '--db', db], /--adapter.*at most 8 adapters can be attached to one answer/],
       [['chat', '--json', '--db', db], /chat.*--json.*docent ask/],
       [['conversations', 'delete', '15', '--db', db], /docent conversations rm 15/],
     ];
@@ -415,6 +416,11 @@ describe('docent CLI', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe(`Wrote conversation ${id} to ${written}.\n`);
     expect(fs.readFileSync(written, 'utf8')).toContain('**You:** Where do the quokka populations live?');
+    // `-o -` is standard output, not a file named "-".
+    const dash = docent(['export', id!, '-o', '-', '--db', db]);
+    expect(dash.code, dash.stderr).toBe(0);
+    expect(dash.stdout).toBe(fs.readFileSync(written, 'utf8'));
+    expect(fs.existsSync(path.join(REPO_ROOT, '-'))).toBe(false);
 
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

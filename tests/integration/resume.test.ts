@@ -44,6 +44,11 @@ describe('an ingestion killed mid-document', () => {
     const core = openCore({ dbPath });
     try {
       expect(value(await core.search({ query: 'Topologie', k: 5, mode: 'keyword' })).hits).toEqual([]);
+      // Asked for by id, it says its ingest stopped and how to resume it (no ingest of it runs).
+      expect(await core.search({ query: 'Topologie', k: 5, mode: 'keyword', documentIds: [doc.id] })).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: expect.stringMatching(/was not fully indexed: its ingest stopped before the end\. Ingest .*GeoTopo.* again to resume it/) },
+      });
       const [resumed] = await ingest(core, [GEOTOPO]);
       expect(resumed).toMatchObject({ outcome: 'resumed', documentId: doc.id, pages: 117 });
       expect(value(await core.search({ query: 'Topologie', k: 5, mode: 'keyword' })).hits.length).toBe(5);

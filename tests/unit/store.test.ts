@@ -234,10 +234,13 @@ describe('the library store', () => {
 
   it('lets one ingest at a time claim a file, and takes over a claim its process left when it died', () => {
     const { db, store } = library();
+    expect(store.beingIndexed('h')).toBe(false);
     expect(store.claim('h', 'job-a')).toBe(true);
+    expect(store.beingIndexed('h')).toBe(true);
     expect(store.claim('h', 'job-b')).toBe(false);
     expect(store.claim('h', 'job-a')).toBe(true);
     store.releaseClaim('h', 'job-a');
+    expect(store.beingIndexed('h')).toBe(false);
     expect(store.claim('h', 'job-b')).toBe(true);
     // Another process that runs and renews its claim (the parent of this one stands in for it)...
     const otherProcess = (renewedAtMs: number) => db.prepare(`UPDATE ingest_claims SET pid = ?, renewed_at_ms = ? WHERE content_hash = 'h'`).run(process.ppid, renewedAtMs);

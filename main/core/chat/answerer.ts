@@ -57,13 +57,15 @@ export class Answerer {
     return conversations.writeTransaction(() => {
       let conversationId = request.conversationId;
       let history: Turn[] = [];
+      let updatedAt: string | null = null;
       const newConversation = conversationId === undefined;
       if (conversationId === undefined) {
         // A conversation created here has no turns yet: nothing to read.
         conversationId = conversations.create(request.question.length > 80 ? `${request.question.slice(0, 79)}…` : request.question);
-      } else if (!conversations.get(conversationId)) {
-        throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
       } else {
+        const existing = conversations.get(conversationId);
+        if (!existing) throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
+        updatedAt = existing.updatedAt;
         history = conversations.turns(conversationId);
       }
       if (!conversations.claimAnswer(conversationId, answerId)) {
@@ -73,7 +75,7 @@ export class Answerer {
         );
       }
       const messageId = conversations.addUserMessage(conversationId, request.question);
-      return { conversationId, messageId, newConversation, history };
+      return { conversationId, messageId, newConversation, updatedAt, history };
     });
   }
 
@@ -287,6 +289,8 @@ export interface Question {
   messageId: number;
   /** The conversation was created for this question. */
   newConversation: boolean;
+  /** When the conversation was last changed before this question (null if created for it). */
+  updatedAt: string | null;
   /** The conversation before this question. */
   history: Turn[];
 }

@@ -129,14 +129,17 @@ export class ConversationStore {
   /**
    * Takes back a question whose answer failed, so the conversation does not keep a question
    * without a reply (the next prompt would hold two questions in a row); a conversation created
-   * for it goes too.
+   * for it goes too, and one that was there keeps its place in the list (when it last changed).
    */
-  withdrawQuestion(question: { conversationId: number; messageId: number; newConversation: boolean }): void {
+  withdrawQuestion(question: { conversationId: number; messageId: number; newConversation: boolean; updatedAt: string | null }): void {
     this.transaction(() => {
       prepared(this.db, `DELETE FROM messages WHERE id = ? AND conversation_id = ?`).run(question.messageId, question.conversationId);
       // Only if nothing else was said in it meanwhile.
-      if (question.newConversation && !prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? LIMIT 1`).get(question.conversationId)) {
-        this.delete(question.conversationId);
+      if (prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? AND id > ? LIMIT 1`).get(question.conversationId, question.messageId)) return;
+      if (question.newConversation) {
+        if (!prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? LIMIT 1`).get(question.conversationId)) this.delete(question.conversationId);
+      } else if (question.updatedAt !== null) {
+        prepared(this.db, `UPDATE conversations SET updated_at = ? WHERE id = ?`).run(question.updatedAt, question.conversationId);
       }
     });
   }

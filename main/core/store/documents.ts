@@ -125,6 +125,11 @@ export class DocumentStore {
       .immediate();
   }
 
+  /** Whether an ingest still running (in this process or another) is indexing these bytes. */
+  beingIndexed(contentHash: string): boolean {
+    return this.claims.heldByAnyone(contentHash);
+  }
+
   /** Says the claim's owner is still at work (a long document). */
   renewClaim(contentHash: string, owner: string): void {
     this.claims.renew(contentHash, owner);
