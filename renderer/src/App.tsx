@@ -118,7 +118,7 @@ export function App({ client = defaultClient() }: { client?: DocentClient }) {
       <ChatPanel chat={chat} model={model} documentCount={library.documents.filter((d) => d.status !== 'failed').length} onOpen={openSource} onAddDocuments={choose} />
       {viewer && (
         <Suspense fallback={<section className="viewer" aria-label="Document viewer" aria-busy="true" />}>
-          <Viewer client={client} target={viewer} onClose={closeViewer} />
+          <Viewer client={client} target={viewer} removed={library.loaded && !ids.has(viewer.documentId)} onClose={closeViewer} />
         </Suspense>
       )}
       <input

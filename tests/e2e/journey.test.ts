@@ -329,6 +329,10 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await page.getByRole('list', { name: 'Documents' }).getByRole('button', { name: 'Remove', exact: true }).click();
     await page.getByText('Drop PDFs or folders anywhere on this window').waitFor();
     expect(await chip.first().getAttribute('aria-label')).toBe(label);
+    // Its citation still opens the viewer, which names the removed document and keeps the passage.
+    await chip.first().click();
+    await viewer.getByText('“Known Facts Report” is no longer in the library (it was removed)').waitFor();
+    expect(await viewer.locator('canvas').count()).toBe(0);
 
     expect(errors, errors.join('\n')).toEqual([]);
     await page.context().close();

@@ -41,7 +41,16 @@ export function highlightRects(boxes: readonly TextBox[], viewport: PageViewport
   });
 }
 
-export function Viewer({ client, target, onClose }: { client: DocentClient; target: ViewerTarget; onClose: () => void }) {
+/** The error of a document found removed when its PDF was asked for. */
+const REMOVED = 'removed';
+
+/** Said in place of the page of a document that is no longer in the library. */
+function removedMessage(target: ViewerTarget): string {
+  return `“${target.title}” is no longer in the library (it was removed), so its pages cannot be shown.${target.quote ? ' The cited passage is above.' : ''}`;
+}
+
+/** `removed`: the library the window shows no longer lists the document (removed while it was open, say). */
+export function Viewer({ client, target, removed, onClose }: { client: DocentClient; target: ViewerTarget; removed: boolean; onClose: () => void }) {
   const [pdf, setPdf] = useState<PDFDocumentProxy | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [page, setPage] = useState(target.page);
@@ -62,14 +71,20 @@ export function Viewer({ client, target, onClose }: { client: DocentClient; targ
     setPdf(null);
     setError(null);
     setRendered(null);
+    if (removed) return;
     openPdf(client, target.documentId).then(
       (doc) => live && setPdf(doc),
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      async (e: unknown) => {
+        // Removed from another window or the command line, unknown to this one's list: said so by title.
+        const listed = await client.listDocuments({});
+        const gone = listed.ok && !listed.value.documents.some((d) => d.id === target.documentId);
+        if (live) setError(gone ? REMOVED : e instanceof Error ? e.message : String(e));
+      },
     );
     return () => {
       live = false;
     };
-  }, [client, target.documentId]);
+  }, [client, target.documentId, removed]);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -183,12 +198,12 @@ export function Viewer({ client, target, onClose }: { client: DocentClient; targ
         </blockquote>
       )}
       <div className="viewer-scroll" ref={scroller}>
-        {error ? (
+        {removed || error ? (
           <div className="viewer-error" role="alert">
             <p>
               <strong>This PDF cannot be shown.</strong>
             </p>
-            <p>{error}</p>
+            <p>{removed || error === REMOVED ? removedMessage(target) : error}</p>
           </div>
         ) : (
           <div
