@@ -119,6 +119,9 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     const failed = page.locator('.docs li[data-status=failed]', { hasText: 'notes.txt' });
     await failed.waitFor({ timeout: 30_000 });
     await expect.poll(() => failed.getByRole('alert').textContent()).toMatch(/PDF/);
+    // Counted apart from the documents answers can come from (the empty chat's count).
+    expect(await page.locator('.library .section-head .count').textContent()).toBe('1 document · 1 failed');
+    expect(await page.locator('.empty-chat').textContent()).toContain('your 1 document.');
     await snap(page, '03b-not-a-pdf');
     // A failed document keeps its row (and reason) until it is removed.
     await failed.getByRole('button', { name: 'Remove notes' }).click({ force: true });

@@ -123,13 +123,16 @@ export function LibraryPanel({ library, onChoose }: { library: LibraryState; onC
   };
   const rows = docs.map((doc) => ({ doc, progress: progressFor(doc) }));
   const pending = library.ingesting.filter((f) => !claimed.has(f.path) && (!query || matches(f.name)));
+  // The documents answers can come from, as the empty chat counts them, and those that failed.
+  const failed = library.documents.filter((d) => d.status === 'failed').length;
   const count = library.documents.length;
+  const usable = count - failed;
 
   return (
     <section className="library" aria-labelledby="library-heading">
       <header className="section-head">
         <h2 id="library-heading">Library</h2>
-        <span className="count">{count > 0 ? plural(count, 'document') : ''}</span>
+        <span className="count">{count > 0 ? `${plural(usable, 'document')}${failed > 0 ? ` · ${failed} failed` : ''}` : ''}</span>
       </header>
       <button type="button" className="primary wide" onClick={onChoose}>
         <Icon name="upload" size={16} /> Add documents
