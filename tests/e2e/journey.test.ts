@@ -227,6 +227,8 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await writing.locator('.markdown:not(:empty)').waitFor({ timeout: 60_000 });
     await page.reload();
     await writing.waitFor({ timeout: 10_000 });
+    // Its first words went by before the reload: it says it is being written, not searched for.
+    expect(await writing.locator('.thinking').textContent()).toContain('Being written. This window opened it midway');
     const active = page.getByRole('region', { name: 'Conversations' }).locator('li.active');
     expect(await active.textContent()).toContain('What does the cathedral organ contain?');
     expect(await page.locator('.question').allTextContents()).toEqual(['What does the cathedral organ contain?']);

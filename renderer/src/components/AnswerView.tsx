@@ -224,7 +224,7 @@ export function AnswerView({ turn, onOpen, waitingFor }: { turn: AssistantTurn; 
             <i />
             <i />
           </span>
-          {waitingFor}
+          {turn.joined ? 'Being written. This window opened it midway, so its text appears when it is finished.' : waitingFor}
         </p>
       ) : (
         <div className={`markdown${turn.streaming ? ' streaming' : ''}`}>

@@ -21,6 +21,8 @@ export interface AssistantTurn {
   timings: Timings | null;
   /** Tokens are still arriving (or the model is still loading). */
   streaming: boolean;
+  /** Already being written when this window opened it: its first words went by, so its text shows when it ends. */
+  joined?: boolean;
   /** ChatDoneEvent's error code is any string; ask()'s is an ErrorCode. */
   error: { code: string; message: string } | null;
 }
@@ -93,8 +95,8 @@ function fromMessage(message: Message): Turn {
 }
 
 /** An answer being written, nothing of it shown yet. */
-function streamingTurn(key: string, answerId: string | null): AssistantTurn {
-  return { key, role: 'assistant', answerId, content: '', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, streaming: true, error: null };
+function streamingTurn(key: string, answerId: string | null, joined = false): AssistantTurn {
+  return { key, role: 'assistant', answerId, content: '', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, streaming: true, joined, error: null };
 }
 
 function finished(turn: AssistantTurn, answer: Answer): AssistantTurn {
@@ -264,7 +266,7 @@ export function useChat(client: DocentClient): ChatState {
         const key = nextKey('a');
         pending.current = { key, answerId, joined: true };
         setBusy(true);
-        turns.push(streamingTurn(key, answerId));
+        turns.push(streamingTurn(key, answerId, true));
       }
       setTurns(turns);
       if (answerId === null) return;
