@@ -229,6 +229,10 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     await writing.waitFor({ timeout: 10_000 });
     // Its first words went by before the reload: it says it is being written, not searched for.
     expect(await writing.locator('.thinking').textContent()).toContain('Being written. This window opened it midway');
+    // Meanwhile the other conversations cannot be opened, and say why.
+    const another = page.getByRole('region', { name: 'Conversations' }).locator('li:not(.active) button.conv').first();
+    expect(await another.isDisabled()).toBe(true);
+    expect(await another.getAttribute('title')).toBe('An answer is being written: stop it, or wait for it to end, to open another conversation.');
     const active = page.getByRole('region', { name: 'Conversations' }).locator('li.active');
     expect(await active.textContent()).toContain('What does the cathedral organ contain?');
     expect(await page.locator('.question').allTextContents()).toEqual(['What does the cathedral organ contain?']);

@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { ChatState } from '../state/useChat.js';
+import { ANSWERING_HINT, type ChatState } from '../state/useChat.js';
 import type { ModelState } from '../state/useModel.js';
 import { plural } from '../format.js';
 import { AnswerView, type OpenSource } from './AnswerView.js';
@@ -96,7 +96,7 @@ export function ChatPanel({ chat, model, documentCount, onOpen, onAddDocuments }
     <main className="chat" aria-label="Chat">
       <header className="chat-head">
         <h1 title={title}>{title}</h1>
-        <button type="button" className="ghost small" onClick={chat.startNew} disabled={chat.busy || chat.activeId === null}>
+        <button type="button" className="ghost small" onClick={chat.startNew} disabled={chat.busy || chat.activeId === null} title={chat.busy ? ANSWERING_HINT : undefined}>
           <Icon name="plus" size={16} /> New conversation
         </button>
       </header>

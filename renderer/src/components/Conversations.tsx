@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import type { ConversationSummary } from '../../../preload/contract/index.js';
-import type { ChatState } from '../state/useChat.js';
+import { ANSWERING_HINT, type ChatState } from '../state/useChat.js';
 import { relativeTime } from '../format.js';
 import { ConfirmedRemove } from './ConfirmedRemove.js';
 import { Icon } from './Icon.js';
@@ -70,7 +70,7 @@ export function Conversations({ chat }: { chat: ChatState }) {
     <section className="conversations" aria-labelledby="conversations-heading">
       <header className="section-head">
         <h2 id="conversations-heading">Conversations</h2>
-        <button type="button" className="icon-button" onClick={chat.startNew} disabled={chat.busy} aria-label="New conversation">
+        <button type="button" className="icon-button" onClick={chat.startNew} disabled={chat.busy} title={chat.busy ? ANSWERING_HINT : 'New conversation'} aria-label="New conversation">
           <Icon name="plus" size={16} />
         </button>
       </header>
@@ -98,6 +98,7 @@ export function Conversations({ chat }: { chat: ChatState }) {
                     onDoubleClick={() => setRenaming(c.id)}
                     aria-current={c.id === chat.activeId ? 'true' : undefined}
                     disabled={chat.busy && c.id !== chat.activeId}
+                    title={chat.busy && c.id !== chat.activeId ? ANSWERING_HINT : undefined}
                   >
                     <span className="conv-title" title={c.title}>
                       {c.title}

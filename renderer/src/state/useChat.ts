@@ -52,6 +52,9 @@ export interface ChatState {
   exportMarkdown(conversationId: number): Promise<string | null>;
 }
 
+/** Why other conversations cannot be opened, nor a new one started, while an answer is being written. */
+export const ANSWERING_HINT = 'An answer is being written: stop it, or wait for it to end, to open another conversation.';
+
 /** This window's open conversation, kept in its session so that a reload reopens it. */
 const OPEN_KEY = 'docent.conversation';
 
