@@ -360,7 +360,7 @@ export function registerChatCommands(program: Command): void {
           writeOutput(file, markdown);
           print(options, { path: file }, `Wrote conversation ${id} to ${file}.`);
         } else if (options.json) print(options, { markdown }, '');
-        else process.stdout.write(process.stdout.isTTY ? terminalSafe(markdown) : markdown);
+        else process.stdout.write(markdown);
       });
     });
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ApiError, ErrorCode, Result } from '../../preload/contract/index.js';
 import { createCore, type Core } from '../core/index.js';
 import { coreOptionsFromEnv } from '../core/paths.js';
+import { withoutControlCharacters } from '../core/text.js';
 
 /** Exit codes: 0 success, 1 the work failed (or some files did), 2 the command was used wrongly. */
 export const EXIT_FAILED = 1;
@@ -146,8 +147,7 @@ export async function withCore<T>(options: CommonOptions & { model?: string }, w
  * line) are dropped; line breaks and tabs stay. JSON output needs none of this: it escapes them.
  */
 export function terminalSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+  return withoutControlCharacters(text);
 }
 
 /** Writes text meant for people to stdout, made terminal-safe. */

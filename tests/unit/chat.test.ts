@@ -229,6 +229,17 @@ describe('Markdown export', () => {
     expect(markdown).toContain('**Docent:** It is\n\n_Stopped before it was finished._\n\nSources it was given');
   });
 
+  it('leaves out control characters a model wrote, which a terminal showing the file would obey', () => {
+    const markdown = conversationMarkdown({ id: 1, title: 'T\u001b]0;pwned\u0007', messages: 2, createdAt: '', updatedAt: '' }, [
+      { id: 1, role: 'user', content: 'Colours?', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' },
+      { id: 2, role: 'assistant', content: 'Red\u001b[31m text\r\nover\rwritten\tand tabbed', citations: [], sources: [], covered: true, grounded: false, stopped: false, timings: null, createdAt: '' },
+    ]);
+    // eslint-disable-next-line no-control-regex
+    expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(markdown).toContain('# T]0;pwned\n');
+    expect(markdown).toContain('**Docent:** Red[31m text\noverwritten\tand tabbed\n');
+  });
+
   it('says which questions have no answer: one its process ended before saving, and one still being written', () => {
     const question = (id: number, content: string) => ({ id, role: 'user' as const, content, citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' });
     const answer = { id: 3, role: 'assistant' as const, content: 'Long.', citations: [], sources: [], covered: true, grounded: false, stopped: false, timings: null, createdAt: '' };

@@ -2,7 +2,7 @@ import type { BlockContent, PhrasingContent, Root, RootContent } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { toMarkdown } from 'mdast-util-to-markdown';
 import type { Citation, ConversationSummary, Message, Source } from '../../../preload/contract/index.js';
-import { excerpt, oneLine } from '../text.js';
+import { excerpt, oneLine, withoutControlCharacters } from '../text.js';
 
 const EXCERPT_CHARS = 240;
 const NOT_ANSWERED = 'Not answered: Docent ended before it saved this answer (it was closed, or it crashed).';
@@ -54,7 +54,8 @@ export function conversationMarkdown(conversation: ConversationSummary, messages
       ]),
     );
   }
-  return `${blocks.map((block) => block.trimEnd()).join('\n\n')}\n`;
+  // A file for people, shown in a terminal too (cat, less -R): no escape sequences from a model's text.
+  return withoutControlCharacters(`${blocks.map((block) => block.trimEnd()).join('\n\n')}\n`);
 }
 
 /** One per source number, in order: its first citation, unverified if any citation of it is. */
