@@ -267,6 +267,10 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     // A title has the row's whole width (less its padding): its actions lie over it, shown on hover or focus.
     const widths = await rows.first().evaluate((row) => ({ row: row.clientWidth, title: row.querySelector('.conv-title')!.clientWidth }));
     expect(widths.title).toBeGreaterThan(widths.row - 20);
+    // One Tab stop for a conversation that is not open; its actions are in the Tab order only once it is.
+    const tabStops = (row: string) => list.locator(`${row} button`).evaluateAll((buttons) => buttons.filter((b) => (b as unknown as { tabIndex: number }).tabIndex >= 0).length);
+    expect(await tabStops('li:not(.active)')).toBe(await list.locator('li:not(.active)').count());
+    expect(await tabStops('li.active')).toBe(4);
     const open = await rows.evaluateAll((items) => items.findIndex((item) => item.classList.contains('active')));
     await list.locator('li:not(.active) button.conv').first().dblclick();
     await list.getByRole('textbox', { name: 'Conversation title' }).waitFor({ timeout: 5_000 });

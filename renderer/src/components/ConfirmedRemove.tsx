@@ -5,8 +5,9 @@ import { Icon } from './Icon.js';
  * A trash button that asks first: the action (focused) and Keep. Esc keeps too, and keeping puts
  * the focus back on the trash button, so a keyboard user stays where they were.
  */
-export function ConfirmedRemove(props: { label: string; action: string; onConfirm: () => void; disabled?: boolean; iconSize?: number }) {
-  const { label, action, onConfirm, disabled = false, iconSize = 16 } = props;
+/** `tabIndex`: -1 takes the trash button out of the Tab order (it stays clickable and focusable). */
+export function ConfirmedRemove(props: { label: string; action: string; onConfirm: () => void; disabled?: boolean; iconSize?: number; tabIndex?: number }) {
+  const { label, action, onConfirm, disabled = false, iconSize = 16, tabIndex } = props;
   const [confirming, setConfirming] = useState(false);
   const trigger = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
@@ -47,7 +48,7 @@ export function ConfirmedRemove(props: { label: string; action: string; onConfir
     );
   }
   return (
-    <button ref={trigger} type="button" className="icon-button reveal" onClick={() => setConfirming(true)} aria-label={label} disabled={disabled}>
+    <button ref={trigger} type="button" className="icon-button reveal" onClick={() => setConfirming(true)} aria-label={label} disabled={disabled} tabIndex={tabIndex}>
       <Icon name="trash" size={iconSize} />
     </button>
   );

@@ -61,6 +61,8 @@ export function Conversations({ chat }: { chat: ChatState }) {
   // The conversation whose pencil takes the focus back when it is shown again after a rename.
   const refocus = useRef<number | null>(null);
 
+  const actionTabIndex = (id: number) => (id === chat.activeId ? undefined : -1);
+
   const exportConversation = async (conversation: ConversationSummary) => {
     const markdown = await chat.exportMarkdown(conversation.id);
     if (markdown !== null) download(exportFileName(conversation), markdown);
@@ -105,7 +107,8 @@ export function Conversations({ chat }: { chat: ChatState }) {
                     </span>
                     <span className="conv-meta">{relativeTime(c.updatedAt)}</span>
                   </button>
-                  {/* Over the end of the title, shown on hover or focus: a title uses the row's whole width. */}
+                  {/* Over the end of the title, shown on hover or focus: a title uses the row's whole width.
+                      In the Tab order for the open conversation only: one stop for each other row. */}
                   <div className="conv-actions">
                     <button
                       type="button"
@@ -117,6 +120,7 @@ export function Conversations({ chat }: { chat: ChatState }) {
                         }
                       }}
                       onClick={() => setRenaming(c.id)}
+                      tabIndex={actionTabIndex(c.id)}
                       aria-label={`Rename conversation ${c.title}`}
                     >
                       <Icon name="pencil" size={15} />
@@ -125,6 +129,7 @@ export function Conversations({ chat }: { chat: ChatState }) {
                       type="button"
                       className="icon-button reveal"
                       onClick={() => void exportConversation(c)}
+                      tabIndex={actionTabIndex(c.id)}
                       aria-label={`Export conversation ${c.title} as Markdown`}
                     >
                       <Icon name="download" size={15} />
@@ -135,6 +140,7 @@ export function Conversations({ chat }: { chat: ChatState }) {
                       onConfirm={() => void chat.remove(c.id)}
                       disabled={chat.busy && c.id === chat.activeId}
                       iconSize={15}
+                      tabIndex={actionTabIndex(c.id)}
                     />
                   </div>
                 </>
