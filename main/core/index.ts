@@ -279,14 +279,15 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async getConversation({ conversationId }) {
-      const conversation = conversationOrThrow(conversationId);
       const here = answering(conversationId)[0]?.answerId ?? null;
-      return {
-        conversation,
+      // One snapshot: an answer saved by another process between reading the messages and its
+      // claim would otherwise read as a question its process never answered.
+      return conversations.transaction(() => ({
+        conversation: conversationOrThrow(conversationId),
         messages: conversations.messages(conversationId),
         answering: here,
         answeringElsewhere: here === null && conversations.answering(conversationId),
-      };
+      }));
     },
 
     async renameConversation({ conversationId, title }) {
@@ -316,8 +317,9 @@ export function createCore(options: CoreOptions): Core {
     },
 
     async exportConversation({ conversationId }) {
-      const conversation = conversationOrThrow(conversationId);
-      return { markdown: conversationMarkdown(conversation, conversations.messages(conversationId), { answering: conversations.answering(conversationId) }) };
+      // One snapshot, as in getConversation.
+      const [conversation, messages, answeringNow] = conversations.transaction(() => [conversationOrThrow(conversationId), conversations.messages(conversationId), conversations.answering(conversationId)] as const);
+      return { markdown: conversationMarkdown(conversation, messages, { answering: answeringNow }) };
     },
 
     async loadChatModel({ path: file }) {

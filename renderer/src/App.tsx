@@ -60,8 +60,13 @@ export function App({ client = defaultClient() }: { client?: DocentClient }) {
   // A removed document's PDF is closed; the viewer keeps only what the citation copied.
   const ids = useMemo(() => new Set(library.documents.map((d) => d.id)), [library.documents]);
   const previous = useRef(ids);
+  // Documents this window listed and then saw go: a citation of one shows no page. One it never
+  // listed (ingested from the command line since) may well be there: its PDF is asked for.
+  const [removedIds, setRemovedIds] = useState<ReadonlySet<number>>(new Set());
   useEffect(() => {
-    for (const id of previous.current) if (!ids.has(id)) forgetPdf(id);
+    const gone = [...previous.current].filter((id) => !ids.has(id));
+    for (const id of gone) forgetPdf(id);
+    if (gone.length > 0) setRemovedIds((removed) => new Set([...removed, ...gone]));
     previous.current = ids;
   }, [ids]);
 
@@ -118,7 +123,7 @@ export function App({ client = defaultClient() }: { client?: DocentClient }) {
       <ChatPanel chat={chat} model={model} documentCount={library.documents.filter((d) => d.status !== 'failed').length} onOpen={openSource} onAddDocuments={choose} />
       {viewer && (
         <Suspense fallback={<section className="viewer" aria-label="Document viewer" aria-busy="true" />}>
-          <Viewer client={client} target={viewer} removed={library.loaded && !ids.has(viewer.documentId)} onClose={closeViewer} />
+          <Viewer client={client} target={viewer} removed={removedIds.has(viewer.documentId) && !ids.has(viewer.documentId)} onClose={closeViewer} />
         </Suspense>
       )}
       <input

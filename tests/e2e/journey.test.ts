@@ -232,7 +232,10 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
     // Meanwhile the other conversations cannot be opened, and say why.
     const another = page.getByRole('region', { name: 'Conversations' }).locator('li:not(.active) button.conv').first();
     expect(await another.isDisabled()).toBe(true);
-    expect(await another.getAttribute('title')).toBe('An answer is being written: stop it, or wait for it to end, to open another conversation.');
+    const hint = 'An answer is being written: stop it, or wait for it to end, to open another conversation.';
+    expect(await another.getAttribute('title')).toBe(hint);
+    // The title over most of the row says it too, in place of the full title.
+    expect(await another.locator('.conv-title').getAttribute('title')).toBe(hint);
     const active = page.getByRole('region', { name: 'Conversations' }).locator('li.active');
     expect(await active.textContent()).toContain('What does the cathedral organ contain?');
     expect(await page.locator('.question').allTextContents()).toEqual(['What does the cathedral organ contain?']);
@@ -328,6 +331,15 @@ describe.skipIf(!executable)('the window in Chromium, through the HTTP door', ()
       await killed.click();
       await page.getByText('Being answered in another Docent process').waitFor();
       expect(await page.getByText('Not answered').count()).toBe(0);
+      // That process saves its answer and gives the conversation back: the window's next
+      // question there shows it, in place of the note.
+      other.prepare(`INSERT INTO messages(conversation_id, role, content, created_at) VALUES (?, 'assistant', 'Answered from the command line.', datetime('now'))`).run(killedIn);
+      other.prepare(`DELETE FROM answer_claims WHERE conversation_id = ?`).run(killedIn);
+      await question.fill('When was the Zanzibar accord signed?');
+      await question.press('Enter');
+      await page.getByText('Answered from the command line.').waitFor();
+      expect(await page.getByText('Being answered in another Docent process').count()).toBe(0);
+      await page.locator('[data-answer-state=streaming]').waitFor({ state: 'detached', timeout: 120_000 });
       other.prepare(`DELETE FROM conversations WHERE id = ?`).run(killedIn);
     } finally {
       other.close();

@@ -361,7 +361,7 @@ describe('answers that meet a model change or a failure', () => {
       await chatModels.dispose();
       db.close();
     };
-    return { answerer, conversations, chatModels, close };
+    return { answerer, conversations, chatModels, db, close };
   }
   const callbacks = { signal: new AbortController().signal, onText: () => undefined };
 
@@ -386,12 +386,37 @@ describe('answers that meet a model change or a failure', () => {
       await expect(answerer.answer('a2', request, followUp, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(kept).map((m) => m.content)).toEqual(['an earlier question']);
       expect(conversations.get(kept)!.updatedAt).toBe(before);
+      // Renamed while the answer was written: the rename's time stays.
+      const renamedDuring = answerer.start({ ...request, conversationId: kept }, 'a5');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      conversations.rename(kept, 'renamed meanwhile');
+      const renamedAt = conversations.get(kept)!.updatedAt;
+      await expect(answerer.answer('a5', request, renamedDuring, context, callbacks)).rejects.toThrow('the search failed');
+      expect(conversations.get(kept)!.updatedAt).toBe(renamedAt);
 
       // A conversation made for the question stays if something else was said in it meanwhile.
       const made = answerer.start(request, 'a3');
       conversations.addUserMessage(made.conversationId, 'asked while the first waited');
       await expect(answerer.answer('a3', request, made, context, callbacks)).rejects.toThrow('the search failed');
       expect(conversations.messages(made.conversationId).map((m) => m.content)).toEqual(['asked while the first waited']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('does not save an answer whose conversation another answer took over while it was silent, and takes its question back', async () => {
+    const hit = { chunkId: 1, documentId: 1, title: 'Notes', page: 1, text: 'The Zanzibar accord was signed in 1932.', charStart: 0, charEnd: 39, boxes: [], score: 1, vectorScore: 1, keywordScore: null };
+    const { answerer, conversations, db, close } = await answererWith(() => Promise.resolve([hit]));
+    const request = AskRequest.parse({ question: 'When was the Zanzibar accord signed?', maxTokens: 4 });
+    try {
+      const kept = conversations.create('kept');
+      const question = answerer.start({ ...request, conversationId: kept }, 'silent');
+      // Its process was stopped (Ctrl-Z) past the claim's life, and another process's answer took the conversation.
+      db.prepare(`UPDATE answer_claims SET owner = 'the app answer', pid = ? WHERE conversation_id = ?`).run(process.ppid, kept);
+      const context = await answerer.context(request);
+      await expect(answerer.answer('silent', request, question, context, callbacks)).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/was not saved.*took conversation \d+ over/) });
+      expect(conversations.messages(kept)).toEqual([]);
+      expect(db.prepare(`SELECT owner FROM answer_claims WHERE conversation_id = ?`).get(kept)).toEqual({ owner: 'the app answer' });
     } finally {
       await close();
     }

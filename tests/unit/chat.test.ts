@@ -231,12 +231,14 @@ describe('Markdown export', () => {
 
   it('leaves out control characters a model wrote, which a terminal showing the file would obey', () => {
     const markdown = conversationMarkdown({ id: 1, title: 'T\u001b]0;pwned\u0007', messages: 2, createdAt: '', updatedAt: '' }, [
-      { id: 1, role: 'user', content: 'Colours?', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' },
+      { id: 1, role: 'user', content: 'Colours?\n\u0007# not a heading', citations: [], sources: [], covered: null, grounded: null, stopped: null, timings: null, createdAt: '' },
       { id: 2, role: 'assistant', content: 'Red\u001b[31m text\r\nover\rwritten\tand tabbed', citations: [], sources: [], covered: true, grounded: false, stopped: false, timings: null, createdAt: '' },
     ]);
     // eslint-disable-next-line no-control-regex
     expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(markdown).toContain('# T]0;pwned\n');
+    // Left out before the text is escaped: a line it began stays text, not a heading.
+    expect(markdown).toContain('**You:** Colours?\\\n\\# not a heading\n');
     expect(markdown).toContain('**Docent:** Red[31m text\noverwritten\tand tabbed\n');
   });
 

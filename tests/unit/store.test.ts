@@ -6,7 +6,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, prepared } from '../../main/core/store/database.js';
 import { ConversationStore } from '../../main/core/store/conversations.js';
-import { CLAIM_STALE_MS } from '../../main/core/store/claims.js';
+import { CLAIM_STALE_MS, Claims } from '../../main/core/store/claims.js';
 import { DocumentStore, type ChunkRecord } from '../../main/core/store/documents.js';
 import { migrate, SCHEMA_VERSION } from '../../main/core/store/migrations.js';
 import { toApiError } from '../../main/core/errors.js';
@@ -230,6 +230,31 @@ describe('the library store', () => {
     store.commitPages(failing, [page(1)], [chunk(2)]);
     expect(moves(() => store.markFailed(failing, { code: 'PDF_CORRUPT', message: 'broken' }))).toBe(true);
     expect(moves(() => store.remove(id))).toBe(true);
+  });
+
+  it('gives up its own claim even when the release cannot be written, so that the next owner takes it over', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-claims-'));
+    const file = path.join(dir, 'library.sqlite');
+    const db = openDatabase(file);
+    const other = openDatabase(file);
+    try {
+      const claims = new Claims(db, 'answer_claims', 'conversation_id');
+      const conversation = new ConversationStore(db).create('c');
+      expect(claims.take(conversation, 'answer-a')).toBe(true);
+      expect(claims.take(conversation, 'answer-b')).toBe(false);
+      // Another process holds the write lock past the busy timeout: the release fails...
+      db.pragma('busy_timeout = 10');
+      other.prepare('BEGIN IMMEDIATE').run();
+      expect(() => claims.release(conversation, 'answer-a')).toThrow(/locked|busy/i);
+      other.prepare('COMMIT').run();
+      // ...and its row is left, but no longer this process's own: the next answer takes it over.
+      expect(claims.heldByAnyone(conversation)).toBe(false);
+      expect(claims.take(conversation, 'answer-b')).toBe(true);
+    } finally {
+      db.close();
+      other.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets one ingest at a time claim a file, and takes over a claim its process left when it died', () => {

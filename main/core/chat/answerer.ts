@@ -243,7 +243,7 @@ export class Answerer {
   }
 
   private save(answerId: string, conversationId: number, message: Parameters<ConversationStore['addAssistantMessage']>[1]): Answer {
-    const messageId = this.deps.conversations.addAssistantMessage(conversationId, message);
+    const messageId = this.deps.conversations.addAssistantMessage(conversationId, message, answerId);
     return { answerId, conversationId, messageId, answer: message.content, citations: message.citations, sources: message.sources, covered: message.covered, grounded: message.grounded, stopped: message.stopped, searchQuery: message.searchQuery, timings: message.timings };
   }
 

@@ -54,8 +54,7 @@ export function conversationMarkdown(conversation: ConversationSummary, messages
       ]),
     );
   }
-  // A file for people, shown in a terminal too (cat, less -R): no escape sequences from a model's text.
-  return withoutControlCharacters(`${blocks.map((block) => block.trimEnd()).join('\n\n')}\n`);
+  return `${blocks.map((block) => block.trimEnd()).join('\n\n')}\n`;
 }
 
 /** One per source number, in order: its first citation, unverified if any citation of it is. */
@@ -84,8 +83,13 @@ function paragraph(children: PhrasingContent[]): BlockContent {
   return { type: 'paragraph', children };
 }
 
+/**
+ * Plain text, escaped where Markdown would read syntax. Control characters go first, before the
+ * escaping is decided (a file for people, shown in a terminal too, with cat or less -R, must carry
+ * no escape sequences from a model's or a PDF's text).
+ */
 function text(value: string): PhrasingContent {
-  return { type: 'text', value };
+  return { type: 'text', value: withoutControlCharacters(value) };
 }
 
 /** A text's lines, kept as lines. */
@@ -99,7 +103,8 @@ function lines(value: string): PhrasingContent[] {
  * opening with a heading, a list or a code fence keeps it. A code fence the answer left open (a
  * stopped answer, say) is closed, so that it cannot swallow the rest of the file.
  */
-function answerBlock(answer: string): string {
+function answerBlock(written: string): string {
+  const answer = withoutControlCharacters(written);
   const tree = fromMarkdown(answer);
   const last = tree.children.at(-1);
   let closed = answer;

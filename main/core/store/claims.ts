@@ -71,9 +71,16 @@ export class Claims {
     prepared(this.db, this.sql.renew).run(Date.now(), key, owner);
   }
 
+  /**
+   * Gives `key` back. Should the write fail (the library locked by another process past the busy
+   * timeout), the row left behind is no longer this process's own, so the next owner takes it over.
+   */
   release(key: string | number, owner: string): void {
-    prepared(this.db, this.sql.release).run(key, owner);
-    ownClaims.delete(owner);
+    try {
+      prepared(this.db, this.sql.release).run(key, owner);
+    } finally {
+      ownClaims.delete(owner);
+    }
   }
 
   private held(key: string | number): Claim | undefined {

@@ -1,5 +1,6 @@
 import type { Citation, ConversationSummary, Message, Source, Timings } from '../../../preload/contract/index.js';
-import { Claims } from './claims.js';
+import { DocentError } from '../errors.js';
+import { Claims, CLAIM_STALE_MS } from './claims.js';
 import { prepared, type Db } from './database.js';
 import { newId } from './migrations.js';
 
@@ -133,13 +134,19 @@ export class ConversationStore {
    */
   withdrawQuestion(question: { conversationId: number; messageId: number; newConversation: boolean; updatedAt: string | null }): void {
     this.transaction(() => {
+      // Its place in the list goes back to where it was, unless the conversation changed since
+      // the question moved it (renamed meanwhile, say): the question's time is still its time.
+      if (question.updatedAt !== null) {
+        prepared(this.db, `UPDATE conversations SET updated_at = ? WHERE id = ? AND updated_at = (SELECT created_at FROM messages WHERE id = ?)`).run(
+          question.updatedAt,
+          question.conversationId,
+          question.messageId,
+        );
+      }
       prepared(this.db, `DELETE FROM messages WHERE id = ? AND conversation_id = ?`).run(question.messageId, question.conversationId);
       // Only if nothing else was said in it meanwhile.
-      if (prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? AND id > ? LIMIT 1`).get(question.conversationId, question.messageId)) return;
-      if (question.newConversation) {
-        if (!prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? LIMIT 1`).get(question.conversationId)) this.delete(question.conversationId);
-      } else if (question.updatedAt !== null) {
-        prepared(this.db, `UPDATE conversations SET updated_at = ? WHERE id = ?`).run(question.updatedAt, question.conversationId);
+      if (question.newConversation && !prepared(this.db, `SELECT 1 FROM messages WHERE conversation_id = ? LIMIT 1`).get(question.conversationId)) {
+        this.delete(question.conversationId);
       }
     });
   }
@@ -152,9 +159,17 @@ export class ConversationStore {
   }
 
   /** The answer, its sources and citations in one transaction. */
-  addAssistantMessage(conversationId: number, message: AssistantMessage): number {
+  addAssistantMessage(conversationId: number, message: AssistantMessage, claimedBy?: string): number {
     const now = new Date().toISOString();
-    return this.transaction(() => {
+    return this.writeTransaction(() => {
+      // Taken over meanwhile (this process was stopped, a laptop asleep, for over CLAIM_STALE_MS):
+      // another answer may be in the conversation since, and two would interleave.
+      if (claimedBy !== undefined && !this.answers.holds(conversationId, claimedBy)) {
+        throw new DocentError(
+          'CANCELLED',
+          `This answer was not saved: it went silent for over ${CLAIM_STALE_MS / 60_000} minutes (Docent was paused or the computer slept), and another answer took conversation ${conversationId} over. Ask again.`,
+        );
+      }
       const id = Number(
         prepared(
           this.db,

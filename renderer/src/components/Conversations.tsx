@@ -102,7 +102,7 @@ export function Conversations({ chat }: { chat: ChatState }) {
                     disabled={chat.busy && c.id !== chat.activeId}
                     title={chat.busy && c.id !== chat.activeId ? ANSWERING_HINT : undefined}
                   >
-                    <span className="conv-title" title={c.title}>
+                    <span className="conv-title" title={chat.busy && c.id !== chat.activeId ? ANSWERING_HINT : c.title}>
                       {c.title}
                     </span>
                     <span className="conv-meta">{relativeTime(c.updatedAt)}</span>

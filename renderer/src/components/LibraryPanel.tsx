@@ -123,7 +123,7 @@ export function LibraryPanel({ library, onChoose }: { library: LibraryState; onC
   };
   const rows = docs.map((doc) => ({ doc, progress: progressFor(doc) }));
   const pending = library.ingesting.filter((f) => !claimed.has(f.path) && (!query || matches(f.name)));
-  // The documents answers can come from, as the empty chat counts them, and those that failed.
+  // The documents that did not fail (ready or still being indexed), as the empty chat counts them, and those that failed.
   const failed = library.documents.filter((d) => d.status === 'failed').length;
   const count = library.documents.length;
   const usable = count - failed;

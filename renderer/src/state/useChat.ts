@@ -222,8 +222,18 @@ export function useChat(client: DocentClient): ChatState {
       const key = nextKey('a');
       pending.current = { key, answerId: null };
       setBusy(true);
+      // The conversation as it is now, if another process was answering in it when it was opened:
+      // that answer may have been saved since.
+      let current: Turn[] | null = null;
+      if (answeredElsewhere !== null && activeId !== null) {
+        const fresh = await client.getConversation({ conversationId: activeId });
+        if (fresh.ok) {
+          current = fresh.value.messages.map(fromMessage);
+          setAnsweredElsewhere(fresh.value.answeringElsewhere ? (current.at(-1)?.key ?? null) : null);
+        }
+      }
       setTurns((all) => [
-        ...all,
+        ...(current ?? all),
         { key: nextKey('q'), role: 'user', content: question },
         streamingTurn(key, null),
       ]);
@@ -241,7 +251,7 @@ export function useChat(client: DocentClient): ChatState {
       void refreshList();
       schedule();
     },
-    [client, activeId, refreshList, schedule],
+    [client, activeId, answeredElsewhere, refreshList, schedule],
   );
 
   const stop = useCallback(async () => {
