@@ -103,12 +103,22 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
 /**
  * Why a model could not be used, announced and scrolled into sight: the model panel is last in
  * the sidebar, so in a short window or beside a long library its error would be below the fold.
+ * It stays in sight while the panel grows above it (the runtime's backend and memory line often
+ * arrives after a missing file's error), since a ResizeObserver calls back on every change of the
+ * panel's size, the first one included; `nearest` scrolls only what is out of sight.
  */
 function ErrorLine({ message }: { message: string }) {
   const line = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
-    // A block, not an expression: Chromium's scrollIntoView returns a promise, which React would call as the effect's cleanup.
-    void line.current?.scrollIntoView({ block: 'nearest' });
+    const element = line.current;
+    const panel = element?.closest('section');
+    if (!element || !panel) return;
+    const observer = new ResizeObserver(() => {
+      // A block, not an expression: Chromium's scrollIntoView returns a promise.
+      void element.scrollIntoView({ block: 'nearest' });
+    });
+    observer.observe(panel);
+    return () => observer.disconnect();
   }, [message]);
   return (
     <p ref={line} className="doc-error" role="alert">
