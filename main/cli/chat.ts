@@ -247,8 +247,15 @@ export function registerChatCommands(program: Command): void {
       let answering: string | null = null;
       let stopRequested = false;
       let exitArmed = false;
+      // Questions readline has read that the loop below has not yet taken: a Ctrl-C pressed right
+      // after Enter is for the question just entered, not for the prompt that question left.
+      let entered = 0;
+      const isQuestion = (line: string) => line.trim() !== '' && !chatCommand(line.trim()) && !tooLong('question', line.trim(), LIMITS.questionLength);
+      rl.on('line', (line) => {
+        if (isQuestion(line)) entered++;
+      });
       rl.on('SIGINT', () => {
-        if (busy) {
+        if (busy || entered > 0) {
           if (answering) void core.stopAnswer({ answerId: answering });
           else stopRequested = true;
         } else if (rl.line) {
@@ -265,6 +272,7 @@ export function registerChatCommands(program: Command): void {
       process.stdout.write('Ask about your documents. /help lists the commands; /exit or Ctrl-D ends the conversation.\n\nYou: ');
       // The line iterator buffers input that arrives while an answer is being written.
       for await (const line of rl) {
+        if (isQuestion(line)) entered--;
         exitArmed = false;
         const question = line.trim();
         const command = chatCommand(question);

@@ -285,6 +285,14 @@ describe('docent CLI', () => {
     at = await waitFor(/Docent: \S/, at);
     child.stdin.write(ctrlC);
     at = await waitFor(/\((stopped)\)[\s\S]*You: /, at);
+    // Enter then Ctrl-C at once: the Ctrl-C is for the question just entered (its answer is
+    // stopped), not for the prompt it left (which printed the exit hint and a new "You:" before
+    // the answer).
+    const before = at;
+    child.stdin.write(`${question}\r${ctrlC}`);
+    at = await waitFor(/\((stopped)\)[^\n]*\n[\s\S]*You: /, at);
+    expect(output.slice(before, at)).not.toContain('press Ctrl-C again');
+    expect(output.slice(before, at)).toMatch(/^[^\n]*\r?\n\s*Docent: /);
     child.stdin.write(ctrlC);
     at = await waitFor(/press Ctrl-C again/, at);
     child.stdin.write(ctrlC);
@@ -292,7 +300,7 @@ describe('docent CLI', () => {
     expect(await exited).toBe(0);
 
     const list = JSON.parse(docent(['conversations', '--json', '--db', db]).stdout) as { conversations: { id: number; title: string; messages: number }[] };
-    expect(list.conversations).toMatchObject([{ title: question, messages: 2 }]);
+    expect(list.conversations).toMatchObject([{ title: question, messages: 4 }]);
     expect(docent(['export', String(list.conversations[0]!.id), '--db', db]).stdout).toContain(`**You:** ${question}\n`);
   });
 
