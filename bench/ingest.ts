@@ -50,6 +50,17 @@ function pdfFiles(dir: string): string[] {
     .sort();
 }
 
+/**
+ * The reference and the page counts come from poppler's pdftotext and pdfinfo. Without them
+ * every file would count 0 reference pages and every ratio would be Infinity, "ok".
+ */
+export function requirePoppler(): void {
+  const missing = ['pdftotext', 'pdfinfo'].filter((tool) => spawnSync(tool, ['-v']).error);
+  if (missing.length > 0) {
+    throw new Error(`The ingestion benchmark measures against poppler's pdftotext and counts pages with pdfinfo; ${missing.join(' and ')} cannot be run here. Install poppler (Debian: apt-get install poppler-utils) and run it again.`);
+  }
+}
+
 function pageCount(file: string): number {
   const info = spawnSync('pdfinfo', [file], { encoding: 'utf8' });
   return Number(/^Pages:\s+(\d+)/m.exec(info.stdout)?.[1] ?? 0);
@@ -113,6 +124,7 @@ function measureSet(name: string, files: readonly string[], model: string, runs:
 }
 
 export function runIngestBench(runs = 3): IngestSetResult[] {
+  requirePoppler();
   const { embeddingModel } = ensureFixtureModels();
   console.log(`\n## Ingestion: pages/s and ratios, median of ${runs} runs, each a fresh process and library`);
   console.log('ours = pdf.js extraction + chunking + embedding + indexing, 2 worker threads; pdftotext = one process per file, one at a time');

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requirePoppler } from '../../bench/ingest.js';
 import { median, medianInterval, mulberry32, percentile } from '../../bench/util.js';
 
 describe('percentile and median', () => {
@@ -36,5 +40,19 @@ describe('medianInterval', () => {
   it('is a point for values that do not vary, and undefined for none', () => {
     expect(medianInterval([1.02, 1.02, 1.02])).toEqual([1.02, 1.02]);
     expect(medianInterval([]).every(Number.isNaN)).toBe(true);
+  });
+});
+
+describe('the ingestion benchmark', () => {
+  it('refuses to run without poppler, rather than report Infinity as its ratio', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-no-poppler-'));
+    const pathBefore = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      expect(() => requirePoppler()).toThrow(/pdftotext and pdfinfo cannot be run here.*apt-get install poppler-utils/);
+    } finally {
+      process.env.PATH = pathBefore;
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 });
