@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
-import type { ApiError, ErrorCode, Result } from '../../preload/contract/index.js';
+import { characterCount, type ApiError, type ErrorCode, type Result } from '../../preload/contract/index.js';
 import { createCore, type Core } from '../core/index.js';
 import { coreOptionsFromEnv } from '../core/paths.js';
 import { withoutControlCharacters } from '../core/text.js';
@@ -128,7 +128,8 @@ export function checkText(what: string, text: string, max: number): string {
 
 /** "The question is 4500 characters long; at most 4000.", or null when it fits. */
 export function tooLong(what: string, text: string, max: number): string | null {
-  return text.length > max ? `The ${what} is ${text.length} characters long; at most ${max}.` : null;
+  const length = characterCount(text);
+  return length > max ? `The ${what} is ${length} characters long; at most ${max}.` : null;
 }
 
 /** Opens the library for `work` and closes it after. */

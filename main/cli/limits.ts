@@ -1,4 +1,4 @@
-import { AdapterRef, AskRequest, methods, SearchRequest } from '../../preload/contract/index.js';
+import { AdapterRef, AskRequest, QUESTION_MAX_CHARACTERS, SearchRequest, TITLE_MAX_CHARACTERS } from '../../preload/contract/index.js';
 
 /**
  * The limits the contract's schemas set, read from them so that the command line checks options
@@ -9,8 +9,8 @@ export const LIMITS = {
   maxTokens: bounds(AskRequest.shape.maxTokens.unwrap()),
   adapterScale: bounds(AdapterRef.shape.scale.unwrap()),
   temperature: bounds(AskRequest.shape.temperature.unwrap()),
-  questionLength: AskRequest.shape.question.maxLength ?? Infinity,
-  titleLength: methods.renameConversation.input.shape.title.maxLength ?? Infinity,
+  questionLength: QUESTION_MAX_CHARACTERS,
+  titleLength: TITLE_MAX_CHARACTERS,
 };
 
 function bounds(schema: { minValue: number | null; maxValue: number | null }): { min: number; max: number } {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { err, events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
+import { err, events, firstCharacters, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
@@ -46,8 +46,8 @@ const MAX_UPLOAD = 1 << 30;
 export function uploadName(raw: string | null): string | null {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex -- control characters are what is being removed
-  const clean = base.replace(/[\u0000-\u001f<>:"|?*]/g, '_').replace(/^\.+/, '').slice(0, 200);
-  return clean || null;
+  const clean = base.replace(/[\u0000-\u001f<>:"|?*]/g, '_').replace(/^\.+/, '');
+  return firstCharacters(clean, 200) || null;
 }
 
 const SECURITY_HEADERS = {

@@ -21,6 +21,7 @@ import {
   ModelProgressEvent,
   ModelStatus,
 } from './chat.js';
+import { characterCount, TITLE_MAX_CHARACTERS } from './text.js';
 
 /**
  * Every method of the API: its input schema and its output schema. The Electron IPC door,
@@ -67,7 +68,7 @@ export const methods = {
     }),
   },
   renameConversation: {
-    input: z.object({ conversationId: ConversationId, title: z.string().trim().min(1).max(200) }),
+    input: z.object({ conversationId: ConversationId, title: z.string().trim().min(1).refine((t) => characterCount(t) <= TITLE_MAX_CHARACTERS, `A title has at most ${TITLE_MAX_CHARACTERS} characters.`) }),
     output: ConversationSummary,
   },
   deleteConversation: { input: z.object({ conversationId: ConversationId }), output: z.object({ deleted: ConversationId }) },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DocumentId, SearchHit } from './library.js';
+import { characterCount, QUESTION_MAX_CHARACTERS } from './text.js';
 
 export const ConversationId = z.number().int().positive();
 
@@ -17,7 +18,11 @@ export const MAX_ADAPTERS = 8;
 export const DEFAULT_ASK_SOURCES = 6;
 
 export const AskRequest = z.object({
-  question: z.string().trim().min(1, 'The question is empty.').max(4000, 'The question is too long: at most 4000 characters.'),
+  question: z
+    .string()
+    .trim()
+    .min(1, 'The question is empty.')
+    .refine((q) => characterCount(q) <= QUESTION_MAX_CHARACTERS, `The question is too long: at most ${QUESTION_MAX_CHARACTERS} characters.`),
   conversationId: ConversationId.optional(),
   documentIds: z.array(DocumentId).optional(),
   adapters: z.array(AdapterRef).max(MAX_ADAPTERS, `At most ${MAX_ADAPTERS} adapters can be attached to one answer.`).default([]),

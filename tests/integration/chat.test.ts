@@ -112,6 +112,22 @@ describe('grounded answers with the fixture chat model', () => {
     expect(hits.length).toBeGreaterThan(0);
   });
 
+  it('counts a question in characters, not UTF-16 units, and cuts its title between characters', async () => {
+    const question = `When was the Zanzibar accord signed?${'🎼'.repeat(50)}`;
+    const { answer } = await ask(core, question);
+    const { conversation } = value(await core.getConversation({ conversationId: answer.conversationId }));
+    // 79 characters and an ellipsis; cut at 79 UTF-16 units it ended in half an emoji, stored as U+FFFD.
+    expect(conversation.title).toBe(`When was the Zanzibar accord signed?${'🎼'.repeat(43)}…`);
+    const renamed = await core.renameConversation({ conversationId: answer.conversationId, title: '🎼'.repeat(200) });
+    expect(renamed.ok && renamed.value.title).toBe('🎼'.repeat(200));
+    // 2,500 characters (5,000 UTF-16 units) are within the 4,000-character limit: asked and answered
+    // (the library does not cover it), the question kept whole.
+    const long = value(await core.ask({ question: '🎼'.repeat(2500) }));
+    expect(await core.waitForAnswer(long.answerId)).toMatchObject({ searchQuery: '🎼'.repeat(2500) });
+    const refused = await core.ask({ question: '🎼'.repeat(4001) });
+    expect(!refused.ok && refused.error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/at most 4000 characters/) });
+  });
+
   it('stops a running answer and keeps what was generated', async () => {
     const { answerId, conversationId } = value(await core.ask({ question: 'Tell me everything about the cathedral organ pipes.', maxTokens: 2000 }));
     const stop = core.on('chat:token', (e) => {

@@ -331,6 +331,7 @@ describe('docent CLI', () => {
       [['ask', 'q', '--max-tokens', '4097', '--db', db], /--max-tokens.*from 1 to 4096/],
       [['ask', 'x'.repeat(4001), '--db', db], /question is 4001 characters long; at most 4000/],
       [['ask', '   ', '--db', db], /question is empty/],
+      [['ask', '🎼'.repeat(4001), '--db', db], /question is 4001 characters long; at most 4000/],
       [['conversations', 'rename', '1', 'x'.repeat(201), '--db', db], /title is 201 characters long; at most 200/],
       [['ask', 'q', '--adapter', 'style.gguf:abc', '--db', db], /--adapter.*scale "abc".*from 0 to 4/],
       [['ask', 'q', '--adapter', 'style.gguf:5', '--db', db], /--adapter.*scale "5".*from 0 to 4/],

@@ -1,7 +1,7 @@
 import { LlamaChatSession, type ChatHistoryItem, type ChatWrapper, type LlamaContext } from 'node-llama-cpp';
 import type { z } from 'zod';
 import type { AskRequest} from '../../../preload/contract/index.js';
-import { type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
+import { characterCount, firstCharacters, type Answer, type Citation, type SearchHit, type Source, type Timings } from '../../../preload/contract/index.js';
 import { DocentError } from '../errors.js';
 import { withGeneration, type ChatModels } from '../llm/chat-model.js';
 import { CLAIM_STALE_MS, ignoreFailure } from '../store/claims.js';
@@ -61,7 +61,7 @@ export class Answerer {
       const newConversation = conversationId === undefined;
       if (conversationId === undefined) {
         // A conversation created here has no turns yet: nothing to read.
-        conversationId = conversations.create(request.question.length > 80 ? `${request.question.slice(0, 79)}…` : request.question);
+        conversationId = conversations.create(characterCount(request.question) > 80 ? `${firstCharacters(request.question, 79)}…` : request.question);
       } else {
         const existing = conversations.get(conversationId);
         if (!existing) throw new DocentError('NOT_FOUND', `There is no conversation with id ${conversationId}.`);
@@ -265,7 +265,7 @@ export class Answerer {
     const rewritten = await withGeneration(context, async () => {
       const session = new LlamaChatSession({ contextSequence: context.getSequence(), chatWrapper, autoDisposeSequence: true });
       try {
-        const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.text.slice(0, 500)}`).join('\n');
+        const recent = history.slice(-4).map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${firstCharacters(t.text, 500)}`).join('\n');
         return await session.prompt(
           `Conversation:\n${recent}\n\nFollow-up question: ${question}\n\nRewrite the follow-up question as one standalone search query. Reply with the query only.`,
           { maxTokens: 48, temperature: 0, signal, stopOnAbortSignal: true },
@@ -278,7 +278,7 @@ export class Answerer {
       throw error;
     });
     if (signal.aborted) return question;
-    const query = rewritten.replace(/\s+/g, ' ').trim().slice(0, 300);
+    const query = firstCharacters(rewritten.replace(/\s+/g, ' ').trim(), 300);
     return query && query.toLowerCase() !== question.toLowerCase() ? `${query} ${question}` : question;
   }
 }

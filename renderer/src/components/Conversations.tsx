@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { ConversationSummary } from '../../../preload/contract/index.js';
+import { firstCharacters, TITLE_MAX_CHARACTERS, type ConversationSummary } from '../../../preload/contract/index.js';
 import { ANSWERING_HINT, type ChatState } from '../state/useChat.js';
 import { relativeTime } from '../format.js';
 import { ConfirmedRemove } from './ConfirmedRemove.js';
@@ -8,8 +8,8 @@ import { Icon } from './Icon.js';
 /** A file name for the export: the title without characters file systems refuse. */
 function exportFileName(conversation: Pick<ConversationSummary, 'id' | 'title'>): string {
   // eslint-disable-next-line no-control-regex
-  const base = conversation.title.replace(/[\u0000-\u001f<>:"/\\|?*]+/g, ' ').replace(/\s+/g, ' ').trim().replace(/[. ]+$/, '').slice(0, 80);
-  return `${base || `Conversation ${conversation.id}`}.md`;
+  const base = conversation.title.replace(/[\u0000-\u001f<>:"/\\|?*]+/g, ' ').replace(/\s+/g, ' ').trim().replace(/[. ]+$/, '');
+  return `${firstCharacters(base, 80) || `Conversation ${conversation.id}`}.md`;
 }
 
 function download(fileName: string, text: string): void {
@@ -40,10 +40,10 @@ function TitleEditor({ title, onDone }: { title: string; onDone: (title: string 
       <input
         aria-label="Conversation title"
         value={value}
-        maxLength={200}
         autoFocus
         onFocus={(event) => event.currentTarget.select()}
-        onChange={(event) => setValue(event.currentTarget.value)}
+        // Not maxLength, which counts UTF-16 units: an emoji would count twice.
+        onChange={(event) => setValue(firstCharacters(event.currentTarget.value, TITLE_MAX_CHARACTERS))}
         onBlur={() => finish(true, false)}
         onKeyDown={(event) => {
           if (event.key === 'Escape') {
