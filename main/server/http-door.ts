@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { err, events, firstCharacters, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
+import { err, events, methods, type EventName, type MethodName } from '../../preload/contract/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Core } from '../core/index.js';
 import { CONTENT_SECURITY_POLICY, contentTypeFor, isAllowedHost, isAllowedOrigin, requestToken, resolveStaticPath, tokenMatches } from './security.js';
@@ -42,12 +42,28 @@ export interface RunningServer {
 const MAX_BODY = 1 << 20;
 const MAX_UPLOAD = 1 << 30;
 
-/** A safe file name for an upload: its last path segment, without control or path characters. */
+/** File systems take names of up to 255 bytes; a little is left for what a copy might add. */
+const MAX_NAME_BYTES = 240;
+
+/**
+ * A safe file name for an upload: its last path segment, without control or path characters,
+ * and short enough for the file system in UTF-8 (100 Japanese characters are 300 bytes), cut
+ * between characters and keeping its extension.
+ */
 export function uploadName(raw: string | null): string | null {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex -- control characters are what is being removed
   const clean = base.replace(/[\u0000-\u001f<>:"|?*]/g, '_').replace(/^\.+/, '');
-  return firstCharacters(clean, 200) || null;
+  if (Buffer.byteLength(clean) <= MAX_NAME_BYTES) return clean || null;
+  const extension = path.extname(clean).length <= 16 ? path.extname(clean) : '';
+  let stem = '';
+  let room = MAX_NAME_BYTES - Buffer.byteLength(extension);
+  for (const character of clean.slice(0, clean.length - extension.length)) {
+    room -= Buffer.byteLength(character);
+    if (room < 0) break;
+    stem += character;
+  }
+  return stem + extension;
 }
 
 const SECURITY_HEADERS = {
@@ -217,8 +233,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     // One folder per content hash keeps the file's own name (and so the document's title).
     const file = path.join(folder, hash.digest('hex').slice(0, 16), name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.renameSync(partial, file);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.renameSync(partial, file);
+    } finally {
+      // Not left behind when the rename fails (the error is answered as any other).
+      fs.rmSync(partial, { force: true });
+    }
     send(res, 200, { ok: true, value: { path: file } });
   }
 

@@ -82,6 +82,21 @@ describe('the HTTP door', () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/api/documents/${file!.documentId}/file`)).status).toBe(401);
     expect(uploadName('a/b\\c:d.pdf')).toBe('c_d.pdf');
     expect(uploadName('...')).toBeNull();
+    // 99 Japanese characters are 297 bytes, over the 255 a file name may have: the upload failed
+    // (500, ENAMETOOLONG) and left its partial file behind. Cut between characters, the extension kept.
+    const long = '日本語の長い論文の題名'.repeat(9);
+    expect(uploadName(`${long}.pdf`)).toBe(`${long.slice(0, 78)}.pdf`);
+    const uploaded = await fetch(`http://127.0.0.1:${server.port}/api/upload?name=${encodeURIComponent(`${long}.pdf`)}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/pdf' },
+      body: bytes,
+    });
+    expect(uploaded.status).toBe(200);
+    const kept = ((await uploaded.json()) as { value: { path: string } }).value.path;
+    expect(path.basename(kept)).toBe(`${long.slice(0, 78)}.pdf`);
+    expect(fs.readFileSync(kept).equals(bytes)).toBe(true);
+    expect(fs.readdirSync(path.dirname(path.dirname(kept))).filter((f) => f.startsWith('.upload-'))).toEqual([]);
+    fs.rmSync(kept);
     // Its file replaced by a folder: a 404, and the server goes on (before: EISDIR stopped it).
     fs.rmSync(value.path);
     fs.mkdirSync(value.path);
