@@ -49,6 +49,12 @@ describe.skipIf(!executable)('a new library without models, in Chromium', () => 
       section.insertBefore(grown, section.children[1]);
     })()`);
     await expect.poll(seen).toBe(true);
+    // Scrolled out of sight by the user, it is left there when the panel changes again.
+    await page.evaluate(`document.querySelector('.sidebar').scrollTop = 0`);
+    await page.waitForTimeout(300);
+    await page.evaluate(`document.getElementById('grown').style.height = '80px'`);
+    await page.waitForTimeout(300);
+    expect(await page.evaluate('document.querySelector(".sidebar").scrollTop')).toBe(0);
     await page.evaluate(`document.getElementById('grown').remove()`);
     await screenshot(page, '22-chat-model-error-short-window');
     expect(errors).toEqual([]);

@@ -104,8 +104,9 @@ export function ModelPanel({ client, model }: { client: DocentClient; model: Mod
  * Why a model could not be used, announced and scrolled into sight: the model panel is last in
  * the sidebar, so in a short window or beside a long library its error would be below the fold.
  * It stays in sight while the panel grows above it (the runtime's backend and memory line often
- * arrives after a missing file's error), since a ResizeObserver calls back on every change of the
- * panel's size, the first one included; `nearest` scrolls only what is out of sight.
+ * arrives after a missing file's error): a ResizeObserver calls back on every change of the
+ * panel's size, the first one included, and `nearest` scrolls only what is out of sight. Once
+ * the user has scrolled it out of sight, it is left there.
  */
 function ErrorLine({ message }: { message: string }) {
   const line = useRef<HTMLParagraphElement>(null);
@@ -113,12 +114,21 @@ function ErrorLine({ message }: { message: string }) {
     const element = line.current;
     const panel = element?.closest('section');
     if (!element || !panel) return;
-    const observer = new ResizeObserver(() => {
-      // A block, not an expression: Chromium's scrollIntoView returns a promise.
-      void element.scrollIntoView({ block: 'nearest' });
+    // As of the last frame; a resize is seen before the visibility it changes.
+    let inSight = true;
+    const visibility = new IntersectionObserver(([entry]) => {
+      if (entry) inSight = entry.isIntersecting;
     });
-    observer.observe(panel);
-    return () => observer.disconnect();
+    const resizes = new ResizeObserver(() => {
+      // A block, not an expression: Chromium's scrollIntoView returns a promise.
+      if (inSight) void element.scrollIntoView({ block: 'nearest' });
+    });
+    visibility.observe(element);
+    resizes.observe(panel);
+    return () => {
+      visibility.disconnect();
+      resizes.disconnect();
+    };
   }, [message]);
   return (
     <p ref={line} className="doc-error" role="alert">
