@@ -1,5 +1,6 @@
 import type { Answer, DocumentInfo, IngestFileResult, SearchHit } from '../../preload/contract/index.js';
 import { citedSources } from '../core/chat/markdown.js';
+import stringWidth from 'string-width';
 import { excerpt, oneLine } from '../core/text.js';
 
 /** Plain-text renderings for a terminal; --json bypasses these. */
@@ -13,9 +14,18 @@ function pageList(pages: readonly number[]): string {
   return `${pages.length === 1 ? 'page' : 'pages'} ${pages.join(', ')}`;
 }
 
+/**
+ * A file path on one line: a line break or tab in a file's name (which Linux allows) is shown as
+ * \n, \r or \t rather than breaking a table row or a result line.
+ */
+function pathText(file: string): string {
+  return file.replace(/[\n\r\t]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
+}
+
+/** Columns aligned as a terminal shows them: a CJK character or an emoji takes two columns. */
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => stringWidth(row[col]!))));
+  return rows.map((row) => row.map((cell, col) => cell + ' '.repeat(widths[col]! - stringWidth(cell))).join('  ').trimEnd()).join('\n');
 }
 
 export function documentsTable(documents: readonly DocumentInfo[]): string {
@@ -28,7 +38,7 @@ export function documentsTable(documents: readonly DocumentInfo[]): string {
       doc.pages === null ? '-' : doc.status === 'indexing' ? `${doc.pagesIndexed}/${doc.pages}` : String(doc.pages),
       String(doc.chunks),
       doc.status,
-      doc.path,
+      pathText(doc.path),
     ]);
   }
   const notes = documents.flatMap((doc) => {
@@ -41,7 +51,7 @@ export function documentsTable(documents: readonly DocumentInfo[]): string {
 }
 
 export function fileOutcome(file: IngestFileResult): string {
-  const name = file.path;
+  const name = pathText(file.path);
   switch (file.outcome) {
     case 'ingested':
     case 'resumed': {
