@@ -317,6 +317,20 @@ describe('identity, changes and removal', () => {
     value(await core.removeDocument({ documentId: first!.documentId! }));
   });
 
+  it('lists a failed file found again at another path under that path and its name', async () => {
+    const dir = tempDir();
+    const encrypted = fs.readFileSync(path.join(CORPUS, '005-libreoffice-writer-password/libreoffice-writer-password.pdf'));
+    const [one, two] = [path.join(dir, 'locked one.pdf'), path.join(dir, 'locked two.pdf')];
+    fs.writeFileSync(one, encrypted);
+    fs.writeFileSync(two, encrypted);
+    const results = await ingest(core, [one, two]);
+    expect(results.map((r) => r.error?.code)).toEqual(['PDF_ENCRYPTED', 'PDF_ENCRYPTED']);
+    // The same bytes are one document; it is where it was seen last, under that file's name.
+    const failed = value(await core.listDocuments({})).documents.filter((d) => d.path.startsWith(dir));
+    expect(failed).toMatchObject([{ status: 'failed', path: two, title: 'locked two' }]); // before: title 'locked one'
+    value(await core.removeDocument({ documentId: failed[0]!.id }));
+  });
+
   it('stops writing when another ingest has taken its file over, and leaves the document for it to finish', async () => {
     const file = path.join(tempDir(), 'asleep.pdf');
     fs.copyFileSync(GEOTOPO, file);

@@ -176,20 +176,32 @@ export class DocumentStore {
    * name (the PDF named none) becomes the new name.
    */
   updatePath(id: number, path: string): void {
-    const row = prepared(this.db, `SELECT path, title FROM documents WHERE id = ?`).get(id) as { path: string; title: string } | undefined;
-    if (!row) return;
-    const title = row.title === fileTitle(row.path) ? fileTitle(path) : row.title;
+    const title = this.titleAt(id, path);
+    if (title === undefined) return;
     prepared(this.db, `UPDATE documents SET path = ?, title = ?, updated_at = ? WHERE id = ?`).run(path, title, new Date().toISOString(), id);
   }
 
-  /** An unfinished document's bytes found at another path: it is there now, and replaces what is indexed there. */
+  /**
+   * An unfinished document's bytes found at another path: it is there now, and replaces what is
+   * indexed there. Its title follows as in updatePath (a failed copy listed under one file's name
+   * and another's path, before).
+   */
   moveUnfinished(id: number, path: string, replacesId: number | null): void {
-    prepared(this.db, `UPDATE documents SET path = ?, replaces_id = ?, updated_at = ? WHERE id = ? AND status != 'ready'`).run(
+    const title = this.titleAt(id, path);
+    if (title === undefined) return;
+    prepared(this.db, `UPDATE documents SET path = ?, title = ?, replaces_id = ?, updated_at = ? WHERE id = ? AND status != 'ready'`).run(
       path,
+      title,
       replacesId,
       new Date().toISOString(),
       id,
     );
+  }
+
+  /** The title document `id` has at `path`: a title that was its file's name becomes the new name. */
+  private titleAt(id: number, path: string): string | undefined {
+    const row = prepared(this.db, `SELECT path, title FROM documents WHERE id = ?`).get(id) as { path: string; title: string } | undefined;
+    return row && (row.title === fileTitle(row.path) ? fileTitle(path) : row.title);
   }
 
   startIndexing(id: number, pageCount: number, title: string): void {
