@@ -55,10 +55,16 @@ function pdfFiles(dir: string): string[] {
  * every file would count 0 reference pages and every ratio would be Infinity, "ok".
  */
 export function requirePoppler(): void {
-  const missing = ['pdftotext', 'pdfinfo'].filter((tool) => spawnSync(tool, ['-v']).error);
+  // Not found, or found and broken (a shared library missing: exit 127).
+  const missing = ['pdftotext', 'pdfinfo'].filter((tool) => spawnSync(tool, ['-v']).status !== 0);
   if (missing.length > 0) {
     throw new Error(`The ingestion benchmark measures against poppler's pdftotext and counts pages with pdfinfo; ${missing.join(' and ')} cannot be run here. Install poppler (Debian: apt-get install poppler-utils) and run it again.`);
   }
+}
+
+/** A ratio meets the target only if it was measured: over a reference of 0 pages it is Infinity. */
+export function meetsRatio(ratio: number): boolean {
+  return Number.isFinite(ratio) && ratio >= TARGET_RATIO;
 }
 
 function pageCount(file: string): number {
@@ -106,7 +112,10 @@ function summarize(runs: readonly Paired[]): Ours {
 /** Runs alternate between the variants, each paired with a pdftotext run just before it. */
 function measureSet(name: string, files: readonly string[], model: string, runs: number): IngestSetResult {
   const counted = new Map(files.map((file) => [file, pageCount(file)]));
-  pdftotext(counted); // warm-up: binary and files in the page cache
+  // Warm-up: binary and files in the page cache. It must read something, or there is no reference.
+  if (pdftotext(counted).pages === 0) {
+    throw new Error(`pdfinfo and pdftotext read no page of the ${files.length} files of ${name}: there is no reference to measure against. Check that poppler-utils works here (pdftotext FILE.pdf -).`);
+  }
   const references: { pages: number; seconds: number }[] = [];
   const paired = (variant: Variant): Paired => {
     const reference = pdftotext(counted);
@@ -156,7 +165,7 @@ export function runIngestBench(runs = 3): IngestSetResult[] {
   );
   for (const s of sets) {
     for (const variant of ['model', 'hash'] as const) {
-      const ok = s.ours[variant].ratio >= TARGET_RATIO;
+      const ok = meetsRatio(s.ours[variant].ratio);
       console.log(`${s.name}: ours (${variant}, warm) / pdftotext ${fmt(s.ours[variant].ratio)}   (target >= ${TARGET_RATIO}: ${verdict(ok)})`);
     }
   }

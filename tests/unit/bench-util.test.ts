@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requirePoppler } from '../../bench/ingest.js';
+import { meetsRatio, requirePoppler } from '../../bench/ingest.js';
 import { median, medianInterval, mulberry32, percentile } from '../../bench/util.js';
 
 describe('percentile and median', () => {
@@ -44,12 +44,24 @@ describe('medianInterval', () => {
 });
 
 describe('the ingestion benchmark', () => {
+  it('does not count a ratio over no reference as meeting its target', () => {
+    expect(meetsRatio(0.6)).toBe(true);
+    expect(meetsRatio(0.4)).toBe(false);
+    expect(meetsRatio(Infinity)).toBe(false);
+    expect(meetsRatio(NaN)).toBe(false);
+  });
+
   it('refuses to run without poppler, rather than report Infinity as its ratio', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-no-poppler-'));
     const pathBefore = process.env.PATH;
     process.env.PATH = dir;
     try {
       expect(() => requirePoppler()).toThrow(/pdftotext and pdfinfo cannot be run here.*apt-get install poppler-utils/);
+      // Found but broken, as with a shared library missing.
+      for (const tool of ['pdftotext', 'pdfinfo']) {
+        fs.writeFileSync(path.join(dir, tool), '#!/bin/sh\necho "error while loading shared libraries: libpoppler.so" >&2\nexit 127\n', { mode: 0o755 });
+      }
+      expect(() => requirePoppler()).toThrow(/pdftotext and pdfinfo cannot be run here/);
     } finally {
       process.env.PATH = pathBefore;
       fs.rmSync(dir, { recursive: true });
