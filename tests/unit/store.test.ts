@@ -96,6 +96,22 @@ describe('the library store', () => {
     db.close();
   });
 
+  it('does not save an answer whose conversation was deleted while it was silent, and says so', () => {
+    const db = openDatabase(':memory:');
+    const conversations = new ConversationStore(db);
+    const id = conversations.create('q');
+    expect(conversations.claimAnswer(id, 'silent')).toBe(true);
+    conversations.addUserMessage(id, 'q');
+    // What another process may do once the claim is stale (its claim row goes with it).
+    conversations.delete(id);
+    const timings = { retrievalMs: 1, promptTokens: 1, timeToFirstTokenMs: 1, tokensPerSecond: null, generatedTokens: 1, totalMs: 1 };
+    const save = () => conversations.addAssistantMessage(id, { content: 'a', searchQuery: 'q', sources: [], citations: [], covered: true, grounded: false, stopped: false, timings }, 'silent');
+    // Before: "…another answer took conversation 1 over. Ask again." (asking again finds no conversation).
+    expect(save).toThrow(expect.objectContaining({ code: 'CANCELLED', message: expect.stringMatching(/conversation \d+ was deleted meanwhile\.$/) }));
+    expect(count(db, 'messages')).toBe(0);
+    db.close();
+  });
+
   it("writes a conversation's first question in one transaction, or not at all", () => {
     const db = openDatabase(':memory:');
     const conversations = new ConversationStore(db);

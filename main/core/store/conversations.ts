@@ -164,10 +164,14 @@ export class ConversationStore {
     return this.writeTransaction(() => {
       // Taken over meanwhile (this process was stopped, a laptop asleep, for over CLAIM_STALE_MS):
       // another answer may be in the conversation since, and two would interleave.
+      // Its claim also goes with the conversation, which another process may delete once the claim is stale.
       if (claimedBy !== undefined && !this.answers.holds(conversationId, claimedBy)) {
+        const silent = `it went silent for over ${CLAIM_STALE_MS / 60_000} minutes (Docent was paused or the computer slept)`;
         throw new DocentError(
           'CANCELLED',
-          `This answer was not saved: it went silent for over ${CLAIM_STALE_MS / 60_000} minutes (Docent was paused or the computer slept), and another answer took conversation ${conversationId} over. Ask again.`,
+          this.get(conversationId)
+            ? `This answer was not saved: ${silent}, and another answer took conversation ${conversationId} over. Ask again.`
+            : `This answer was not saved: ${silent}, and conversation ${conversationId} was deleted meanwhile.`,
         );
       }
       const id = Number(
