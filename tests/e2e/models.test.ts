@@ -40,7 +40,8 @@ describe.skipIf(!executable)('a new library without models, in Chromium', () => 
     // arrives late on a fresh start (this test runs first for that), and here a block is added
     // above it as well. The error must stay in sight, not be pushed below the fold.
     await expect.poll(() => model.getByText(/RAM free|VRAM free/).count(), { timeout: 15_000 }).toBe(1);
-    expect(await seen()).toBe(true);
+    // Polled: the observer scrolls in the rendering step after the line is committed.
+    await expect.poll(seen).toBe(true);
     await page.evaluate(`(() => {
       const grown = document.createElement('div');
       grown.id = 'grown';
