@@ -195,6 +195,14 @@ const CHAT_HELP = `Type a question and press Enter; a follow-up ("and in 2019?")
 Ctrl-C stops the answer being written, or clears the line being typed.
 `;
 
+/** A line typed in the chat: a command, a question too long to ask, or the question (empty when nothing was typed). */
+function readChatLine(line: string): { question: string; command: ReturnType<typeof chatCommand>; long: string | null; asks: boolean } {
+  const question = line.trim();
+  const command = chatCommand(question);
+  const long = tooLong('question', question, LIMITS.questionLength);
+  return { question, command, long, asks: question !== '' && !command && !long };
+}
+
 /** A line of the chat that is one of its commands rather than a question. */
 function chatCommand(line: string): 'exit' | 'help' | { unknown: string } | null {
   const word = line.toLowerCase();
@@ -250,9 +258,8 @@ export function registerChatCommands(program: Command): void {
       // Questions readline has read that the loop below has not yet taken: a Ctrl-C pressed right
       // after Enter is for the question just entered, not for the prompt that question left.
       let entered = 0;
-      const isQuestion = (line: string) => line.trim() !== '' && !chatCommand(line.trim()) && !tooLong('question', line.trim(), LIMITS.questionLength);
       rl.on('line', (line) => {
-        if (isQuestion(line)) entered++;
+        if (readChatLine(line).asks) entered++;
       });
       rl.on('SIGINT', () => {
         if (busy || entered > 0) {
@@ -272,16 +279,14 @@ export function registerChatCommands(program: Command): void {
       process.stdout.write('Ask about your documents. /help lists the commands; /exit or Ctrl-D ends the conversation.\n\nYou: ');
       // The line iterator buffers input that arrives while an answer is being written.
       for await (const line of rl) {
-        if (isQuestion(line)) entered--;
+        const { question, command, long, asks } = readChatLine(line);
+        if (asks) entered--;
         exitArmed = false;
-        const question = line.trim();
-        const command = chatCommand(question);
-        const long = tooLong('question', question, LIMITS.questionLength);
         if (command === 'exit') break;
         if (command === 'help') process.stdout.write(`\n${CHAT_HELP}`);
         else if (command) process.stdout.write(`\nUnknown command ${terminalSafe(command.unknown)}. /help lists the commands.\n`);
         else if (long) process.stdout.write(`\n${long}\n`);
-        else if (question) {
+        else if (asks) {
           busy = true;
           try {
             const answer = await askOnce(core, question, options, true, conversationId, (id) => {

@@ -1,8 +1,9 @@
 import { AdapterRef, AskRequest, QUESTION_MAX_CHARACTERS, SearchRequest, TITLE_MAX_CHARACTERS } from '../../preload/contract/index.js';
 
 /**
- * The limits the contract's schemas set, read from them so that the command line checks options
- * (and its help states them) with the same numbers the core validates against.
+ * The limits the contract's schemas set, read from them (lengths: the contract's constants, which
+ * its schemas check in characters) so that the command line checks options (and its help states
+ * them) with the same numbers the core validates against.
  */
 export const LIMITS = {
   k: bounds(SearchRequest.shape.k.unwrap()),

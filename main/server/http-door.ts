@@ -55,7 +55,8 @@ export function uploadName(raw: string | null): string | null {
   // eslint-disable-next-line no-control-regex -- control characters are what is being removed
   const clean = base.replace(/[\u0000-\u001f<>:"|?*]/g, '_').replace(/^\.+/, '');
   if (Buffer.byteLength(clean) <= MAX_NAME_BYTES) return clean || null;
-  const extension = path.extname(clean).length <= 16 ? path.extname(clean) : '';
+  const suffix = path.extname(clean);
+  const extension = suffix.length <= 16 ? suffix : '';
   let stem = '';
   let room = MAX_NAME_BYTES - Buffer.byteLength(extension);
   for (const character of clean.slice(0, clean.length - extension.length)) {
